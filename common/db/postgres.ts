@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Pool = pg.Pool;
+
+function describe(url: string): { host: string; database: string } {
+  const parsed = new URL(url);
+  return { host: `${parsed.hostname}:${parsed.port || '5432'}`, database: parsed.pathname.slice(1) || 'postgres' };
+}
+
+function unreachable(url: string, err: unknown): ServiceUnavailableError {
+  const { host } = describe(url);
+  return new ServiceUnavailableError(
+    'Postgres',
+    `Postgres is unreachable at ${host}: start it (for example ` +
+      '`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set DATABASE_URL.',
+    err,
+  );
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET' ||
+    code === '57P03' // the database system is starting up
+  );
+}
+
+export function createPool(url: string, max = 10): Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Creates the database named in `url` if it does not exist yet. */
+export async function ensureDatabase(url: string, log: Logger): Promise<void> {
+  const { database } = describe(url);
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw unreachable(url, err);
+  }
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+        log.info({ database }, 'created database');
+      } catch (err) {
+        // Another process created it between our check and our CREATE.
+        if ((err as { code?: string }).code !== '42P04') throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies the migrations not applied yet, under an advisory lock so concurrent starters take turns. */
+export async function migrate(pool: Pool, log: Logger): Promise<number> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    if (isConnectionError(err)) throw unreachable(String(pool.options.connectionString), err);
+    throw err;
+  }
+  try {
+    await client.query('SELECT pg_advisory_lock(7304417)');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
+    let applied = 0;
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+      applied += 1;
+      log.info({ version: migration.version, name: migration.name }, 'applied migration');
+    }
+    return applied;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7304417)').catch(() => undefined);
+    client.release();
+  }
+}
+
+/** Creates the database if needed, opens a pool and migrates: what every Postgres-using process does at start. */
+export async function openDatabase(url: string, log: Logger, max = 10): Promise<Pool> {
+  await ensureDatabase(url, log);
+  const pool = createPool(url, max);
+  try {
+    await migrate(pool, log);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return pool;
+}

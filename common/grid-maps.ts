@@ -1,0 +1,49 @@
+import type { IMap } from 'hazelcast-client';
+import type { AuctionAggregate } from './bidding-model.js';
+import type { HazelcastClient } from './grid-client.js';
+import { JsonMap } from './json-map.js';
+import type { GridNames } from './map-names.js';
+import type { EventAggregate, Hold, SectionAggregate } from './ticketing-model.js';
+
+/** What `Idempotency-Key` stores: the first answer to a request, or that it is being worked on. */
+export interface IdempotencyRecord {
+  state: 'PENDING' | 'DONE';
+  /** Hash of method, path and body: the same key with another request is refused. */
+  fingerprint: string;
+  status?: number;
+  body?: unknown;
+  at: number;
+}
+
+/** Every map of the grid, typed. Opened once per process. */
+export interface GridMaps {
+  events: JsonMap<EventAggregate>;
+  sections: JsonMap<SectionAggregate>;
+  holds: JsonMap<Hold>;
+  auctions: JsonMap<AuctionAggregate>;
+  idempotency: JsonMap<IdempotencyRecord>;
+  pumpMarks: IMap<string, number>;
+  meta: IMap<string, string>;
+}
+
+/** Maps whose aggregates carry `nextDeadline` and `outboxSince`, queried by the sweepers. */
+export const AGGREGATE_MAPS = ['events', 'sections', 'auctions'] as const;
+export type AggregateMapName = (typeof AGGREGATE_MAPS)[number];
+
+export async function openGridMaps(client: HazelcastClient, names: GridNames): Promise<GridMaps> {
+  const maps: GridMaps = {
+    events: await JsonMap.open<EventAggregate>(client, names.events),
+    sections: await JsonMap.open<SectionAggregate>(client, names.sections),
+    holds: await JsonMap.open<Hold>(client, names.holds),
+    auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions),
+    idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),
+    pumpMarks: await client.getMap<string, number>(names.pumpMarks),
+    meta: await client.getMap<string, string>(names.meta),
+  };
+  // Sorted indexes make the sweepers' range queries cheap; adding an existing index is a no-op.
+  for (const name of AGGREGATE_MAPS) {
+    await maps[name].map.addIndex({ type: 'SORTED', attributes: ['nextDeadline'] });
+    await maps[name].map.addIndex({ type: 'SORTED', attributes: ['outboxSince'] });
+  }
+  return maps;
+}

@@ -1,0 +1,42 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorBody, sendError } from './http-errors.js';
+import type { Logger } from './logger.js';
+
+export type HttpServer = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  log: Logger;
+  /** Largest accepted body. API.md bodies are small; a seat map of 100,000 seats fits in 1 MiB... barely: 4 MiB. */
+  bodyLimit?: number;
+}
+
+/**
+ * A Fastify instance with spacegrid's conventions: JSON schemas are strict (unknown fields and
+ * wrong types are refused, never silently coerced or dropped), and every error leaves through
+ * `sendError` in the shape of API.md.
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const app = Fastify({
+    loggerInstance: options.log,
+    // Per-request logs would cost more than the requests; metrics count them instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply, options.log));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  return app as unknown as HttpServer;
+}

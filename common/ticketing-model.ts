@@ -1,0 +1,90 @@
+import type { OutboxEntry } from './outbox.js';
+
+/** The shapes of ticketing state as the grid stores it (JSON). Pure data, no behaviour. */
+
+export type SectionKind = 'GA' | 'RESERVED';
+export type HoldStatus = 'HELD' | 'PURCHASED' | 'RELEASED' | 'EXPIRED';
+
+export interface SectionSpec {
+  readonly id: string;
+  readonly kind: SectionKind;
+  readonly capacity: number;
+  /** RESERVED only: the seat ids, in the order the event listed them ("best" first). */
+  readonly seats?: readonly string[];
+}
+
+/** The immutable catalog entry of an event. */
+export interface EventRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly startsAt: string;
+  readonly holdTtlSeconds: number;
+  readonly maxSeatsPerHold: number;
+  readonly createdAt: string;
+  readonly sections: readonly SectionSpec[];
+}
+
+export interface Hold {
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  customerId: string;
+  quantity: number;
+  /** RESERVED sections only. */
+  seats?: string[];
+  status: HoldStatus;
+  createdAt: string;
+  expiresAt: string;
+  orderId?: string;
+  purchasedAt?: string;
+  closedAt?: string;
+  /** Section version at which this hold last changed: the data writer's guard. */
+  version: number;
+}
+
+/** Seat state characters of `SectionAggregate.seatStates`. */
+export const SEAT = { AVAILABLE: 'A', HELD: 'H', SOLD: 'S' } as const;
+
+export interface SectionSnapshot {
+  eventId: string;
+  sectionId: string;
+  kind: SectionKind;
+  capacity: number;
+  held: number;
+  sold: number;
+  version: number;
+}
+
+/** One section's inventory: the unit of single-writer batching and of compare-and-set. */
+export interface SectionAggregate {
+  eventId: string;
+  sectionId: string;
+  kind: SectionKind;
+  capacity: number;
+  held: number;
+  sold: number;
+  /** Incremented by every committed batch. */
+  version: number;
+  /** RESERVED only: one character per seat of `SectionSpec.seats` (see SEAT). */
+  seatStates?: string;
+  /** Active (HELD) holds by id. Holds leave when purchased, released or expired. */
+  holds: Record<string, Hold>;
+  /** Earliest `expiresAt` among active holds (epoch ms), queried by the expiry sweeper. */
+  nextDeadline: number | null;
+  outbox: OutboxEntry<SectionSnapshot>[];
+  /** `at` of the oldest outbox entry (epoch ms), queried by the pump's sweeper. */
+  outboxSince: number | null;
+}
+
+export interface EventSnapshot {
+  eventId: string;
+  version: number;
+}
+
+/** The catalog entry as stored in the grid: written once, with its own outbox. */
+export interface EventAggregate {
+  record: EventRecord;
+  version: number;
+  outbox: OutboxEntry<EventSnapshot>[];
+  outboxSince: number | null;
+}

@@ -1,0 +1,89 @@
+import { Queue } from 'bullmq';
+import type { AddressInfo } from 'node:net';
+import { Gauge } from 'prom-client';
+import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
+import { openGridMaps } from '../common/grid-maps.js';
+import { createHttpServer } from '../common/http-server.js';
+import type { Logger } from '../common/logger.js';
+import { gridNames } from '../common/map-names.js';
+import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
+import { checkRedis, createRedis } from '../common/redis.js';
+import { OutboxPump, type PumpStats } from './outbox-pump.js';
+import type { PumpConfig } from './pump-config.js';
+
+export interface DataPump {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly url: string;
+  readonly stats: PumpStats | undefined;
+}
+
+/** The data pump process: outboxes in the grid -> the change queue in Redis. */
+export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
+  const log = rootLog.child({ part: 'data-pump' });
+  const names = gridNames(config.namespace);
+  const registry = createRegistry('data-pump');
+  const app = createHttpServer({ log });
+  let client: HazelcastClient | undefined;
+  let queue: Queue | undefined;
+  let pump: OutboxPump | undefined;
+  let url = '';
+
+  const stat = (name: string, help: string, read: (s: PumpStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        if (pump) this.set(read(pump.stats));
+      },
+    });
+  stat('spacegrid_pump_jobs_total', 'Change jobs sent to the queue', (s) => s.jobsPumped);
+  stat('spacegrid_pump_dirty_keys', 'Aggregates with changes not yet on the queue', (s) => s.dirtyKeys);
+  stat('spacegrid_pump_redis_up', '1 when the change queue is reachable', (s) => (s.redisUp ? 1 : 0));
+  stat('spacegrid_pump_lag_ms', 'Commit-to-queue delay of the oldest change of the last pass', (s) => s.lastLagMs);
+
+  return {
+    get url() {
+      return url;
+    },
+    get stats() {
+      return pump?.stats;
+    },
+
+    async start() {
+      // Redis may go away later (the pump rides that out), but starting without it is a setup mistake.
+      await checkRedis(config.redisUrl);
+      client = await connectGrid({
+        members: config.hzMembers,
+        clusterName: config.hzClusterName,
+        instanceName: 'data-pump',
+        log,
+      });
+      const maps = await openGridMaps(client, names);
+      queue = new Queue(names.changeQueue, { connection: createRedis(config.redisUrl, { offline: 'fail' }) });
+      queue.on('error', () => undefined);
+      pump = new OutboxPump(maps, queue, {
+        log: log.child({ module: 'outbox-pump' }),
+        staleMs: config.staleMs,
+        sweepIntervalMs: config.sweepIntervalMs,
+      });
+      await pump.start();
+      registerOpsRoutes(app, registry, () =>
+        pump!.stats.redisUp ? { ready: true } : { ready: false, reason: 'the change queue (Redis) is unreachable' },
+      );
+      app.get('/status', async () => pump!.stats);
+      await app.listen({ port: config.port, host: config.host });
+      url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
+      log.info({ url, queue: names.changeQueue }, 'data pump running');
+    },
+
+    async close() {
+      await app.close();
+      await pump?.close();
+      await queue?.close();
+      await client?.shutdown();
+      log.info('data pump stopped');
+    },
+  };
+}

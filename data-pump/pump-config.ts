@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CommonEnv, splitList } from '../common/config.js';
+
+export const PumpEnv = Type.Object({
+  ...CommonEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8092 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PUMP_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  /** Age after which an outbox entry is re-pumped by the sweeper (a missed listener event). */
+  PUMP_STALE_MS: Type.Integer({ minimum: 10, default: 2000 }),
+});
+
+export interface PumpConfig {
+  port: number;
+  host: string;
+  hzMembers: string[];
+  hzClusterName: string;
+  namespace: string;
+  redisUrl: string;
+  sweepIntervalMs: number;
+  staleMs: number;
+}
+
+export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
+  return Object.freeze({
+    port: env.PORT,
+    host: env.HOST,
+    hzMembers: splitList(env.HZ_MEMBERS),
+    hzClusterName: env.HZ_CLUSTER_NAME,
+    namespace: env.GRID_NAMESPACE,
+    redisUrl: env.REDIS_URL,
+    sweepIntervalMs: env.PUMP_SWEEP_INTERVAL_MS,
+    staleMs: env.PUMP_STALE_MS,
+  });
+}

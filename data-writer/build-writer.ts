@@ -1,0 +1,111 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { AddressInfo } from 'node:net';
+import { Value } from '@sinclair/typebox/value';
+import { Counter, Histogram } from 'prom-client';
+import { cappedExponentialBackoff } from '../common/change-queue.js';
+import { ChangeRecordSchema, type ChangeRecord } from '../common/change-record.js';
+import { openDatabase, type Pool } from '../common/db/postgres.js';
+import { createHttpServer } from '../common/http-server.js';
+import type { Logger } from '../common/logger.js';
+import { gridNames } from '../common/map-names.js';
+import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
+import { checkRedis, createRedis } from '../common/redis.js';
+import { writeChanges } from './change-sql.js';
+import type { WriterConfig } from './writer-config.js';
+import { WriteBatcher } from './write-batcher.js';
+
+export interface DataWriter {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly url: string;
+}
+
+/** A data writer: BullMQ workers that write change records to Postgres, in batched transactions. */
+export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
+  const log = rootLog.child({ part: 'data-writer' });
+  const registry = createRegistry('data-writer');
+  const written = new Counter({ name: 'spacegrid_writer_records_total', help: 'Change records written', registers: [registry] });
+  const rejected = new Counter({ name: 'spacegrid_writer_rejected_total', help: 'Jobs refused as malformed', registers: [registry] });
+  const batchSize = new Histogram({
+    name: 'spacegrid_writer_batch_records',
+    help: 'Change records per transaction',
+    buckets: [1, 5, 10, 50, 100, 250, 500],
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'spacegrid_writer_lag_seconds',
+    help: 'From commit in the grid to commit in Postgres',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  });
+  const app = createHttpServer({ log });
+  let pool: Pool | undefined;
+  let worker: Worker | undefined;
+  let batcher: WriteBatcher | undefined;
+  let url = '';
+  let postgresUp = true;
+
+  return {
+    get url() {
+      return url;
+    },
+
+    async start() {
+      await checkRedis(config.redisUrl);
+      pool = await openDatabase(config.databaseUrl, log, 4);
+      const db = pool;
+      batcher = new WriteBatcher({
+        maxBatch: config.maxBatch,
+        write: async (records) => {
+          try {
+            await writeChanges(db, records);
+            if (!postgresUp) log.info('Postgres is reachable again: writing the backlog');
+            postgresUp = true;
+          } catch (err) {
+            if (postgresUp) log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
+            postgresUp = false;
+            throw err;
+          }
+          const now = Date.now();
+          for (const record of records) lag.observe((now - record.at) / 1000);
+          written.inc(records.length);
+        },
+        onBatch: (size) => batchSize.observe(size),
+      });
+      const parked = batcher;
+      worker = new Worker(
+        gridNames(config.namespace).changeQueue,
+        async (job: Job) => {
+          if (!Value.Check(ChangeRecordSchema, job.data)) {
+            rejected.inc();
+            log.error({ jobId: job.id, problems: [...Value.Errors(ChangeRecordSchema, job.data)].slice(0, 3) }, 'malformed change job');
+            throw new UnrecoverableError('malformed change record');
+          }
+          await parked.add(job.data as ChangeRecord);
+        },
+        {
+          connection: createRedis(config.redisUrl),
+          concurrency: config.concurrency,
+          settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoff(attemptsMade) },
+        },
+      );
+      worker.on('error', (err) => log.warn({ err }, 'worker error'));
+      registerOpsRoutes(app, registry, () =>
+        postgresUp ? { ready: true } : { ready: false, reason: 'Postgres is unreachable' },
+      );
+      await app.listen({ port: config.port, host: config.host });
+      url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
+      log.info({ url, queue: gridNames(config.namespace).changeQueue }, 'data writer running');
+    },
+
+    async close() {
+      await app.close();
+      // Stop taking jobs; the ones in hand finish (their batch commits) before the worker closes.
+      const closing = worker?.close();
+      await batcher?.flush();
+      await closing;
+      await pool?.end();
+      log.info('data writer stopped');
+    },
+  };
+}

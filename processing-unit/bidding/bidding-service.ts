@@ -1,0 +1,66 @@
+import type { AuctionAggregate, AuctionSnapshot } from '../../common/bidding-model.js';
+import { ConflictError, NotFoundError } from '../../common/errors.js';
+import type { GridMaps } from '../../common/grid-maps.js';
+import { newId } from '../ids.js';
+import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
+import type { AuctionCommand, AuctionContext } from './auction-commands.js';
+import { buildAuction, type CreateAuctionInput } from './auction-factory.js';
+import { auctionRules, type AuctionResult } from './auction-rules.js';
+import { auctionView, bidsView, bidView, type AuctionView, type BidView } from './auction-views.js';
+
+export type AuctionEngine = BatchEngine<AuctionAggregate, AuctionCommand, AuctionResult, AuctionContext, AuctionSnapshot>;
+
+const AUCTION_KEY_SPEC: KeySpec<AuctionAggregate, AuctionCommand, AuctionResult, AuctionContext, AuctionSnapshot> = {
+  rules: auctionRules,
+  context: (now) => ({ now }),
+  create: () => null,
+  notFound: () => new NotFoundError('AUCTION_NOT_FOUND', 'auction not found'),
+};
+
+/** The bidding use cases of a unit: bids go through the auction's single writer, reads straight to the grid. */
+export class BiddingService {
+  constructor(
+    private readonly maps: Pick<GridMaps, 'auctions'>,
+    private readonly engine: AuctionEngine,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createAuction(input: CreateAuctionInput): Promise<AuctionView> {
+    const now = this.now();
+    const { aggregate } = buildAuction(input, input.id ?? newId('auc'), now);
+    if (await this.maps.auctions.putIfAbsent(aggregate.id, aggregate)) {
+      throw new ConflictError('AUCTION_EXISTS', `auction ${aggregate.id} already exists`);
+    }
+    return auctionView(aggregate, now);
+  }
+
+  async getAuction(auctionId: string): Promise<AuctionView> {
+    return auctionView(await this.read(auctionId), this.now());
+  }
+
+  async listBids(auctionId: string, limit: number): Promise<ReturnType<typeof bidsView>> {
+    return bidsView(await this.read(auctionId), limit);
+  }
+
+  async placeBid(auctionId: string, body: { bidderId: string; amount: number }): Promise<BidView> {
+    const result = await this.engine.submit(auctionId, AUCTION_KEY_SPEC, {
+      type: 'placeBid',
+      bidId: newId('bid'),
+      bidderId: body.bidderId,
+      amount: body.amount,
+    });
+    if (result.kind !== 'bid') throw new Error(`placeBid answered ${result.kind}`);
+    return bidView(result.bid, auctionId, result.endsAt);
+  }
+
+  /** Runs `due` (the close at endsAt) without a client command: the sweeper's call. */
+  async touch(auctionId: string): Promise<void> {
+    await this.engine.submit(auctionId, AUCTION_KEY_SPEC, { type: 'touch' });
+  }
+
+  private async read(auctionId: string): Promise<AuctionAggregate> {
+    const stored = await this.maps.auctions.get(auctionId);
+    if (!stored) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
+    return stored.value;
+  }
+}

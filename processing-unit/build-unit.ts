@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net';
+import { RetryLaterError } from '../common/errors.js';
+import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
+import { openGridMaps } from '../common/grid-maps.js';
+import { createHttpServer } from '../common/http-server.js';
+import type { Logger } from '../common/logger.js';
+import { gridNames } from '../common/map-names.js';
+import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
+import { GridReadiness } from './grid-readiness.js';
+import { Idempotency } from './idempotency.js';
+import { registerBiddingRoutes } from './bidding/bidding-routes.js';
+import { BiddingService, type AuctionEngine } from './bidding/bidding-service.js';
+import { registerTicketingRoutes } from './ticketing/ticketing-routes.js';
+import { TicketingService, type SectionEngine } from './ticketing/ticketing-service.js';
+import { createUnitMetrics } from './unit-metrics.js';
+import type { UnitConfig } from './unit-config.js';
+import { BatchEngine, type BatchEngineOptions } from './write-path/batch-engine.js';
+import { PumpMarksView } from './write-path/pump-marks-view.js';
+
+export interface Unit {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** `http://host:port`, known once started. */
+  readonly url: string;
+  readonly ready: boolean;
+}
+
+/**
+ * A processing unit: stateless HTTP in front of the grid. Holds no state of its own beyond
+ * caches of immutable catalog entries; every change goes through a per-key single writer.
+ */
+export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
+  const log = rootLog.child({ part: 'processing-unit', unit: config.unitId });
+  const names = gridNames(config.namespace);
+  const registry = createRegistry('processing-unit');
+  const app = createHttpServer({ log: log.child({ module: 'http' }) });
+  let client: HazelcastClient | undefined;
+  let readiness: GridReadiness | undefined;
+  let marks: PumpMarksView | undefined;
+  let sweeper: DeadlineSweeper | undefined;
+  const engines: Array<{ pending: number; idle(): Promise<void> }> = [];
+  const pending = () => engines.reduce((n, e) => n + e.pending, 0);
+  const metrics = createUnitMetrics(registry, pending);
+  let url = '';
+
+  return {
+    get url() {
+      return url;
+    },
+    get ready() {
+      return readiness?.current.ready ?? false;
+    },
+
+    async start() {
+      client = await connectGrid({
+        members: config.hzMembers,
+        clusterName: config.hzClusterName,
+        instanceName: config.unitId,
+        log,
+      });
+      const maps = await openGridMaps(client, names);
+      marks = new PumpMarksView(maps.pumpMarks);
+      await marks.start();
+      readiness = new GridReadiness(maps.meta, log.child({ module: 'readiness' }));
+      await readiness.start();
+
+      const engineOptions = (module: string): BatchEngineOptions => ({
+        log: log.child({ module }),
+        maxBatch: config.maxBatch,
+        pumpedUpTo: (key) => marks?.get(key),
+        onBatch: ({ map, size, attempts, ms }) => {
+          metrics.batchSize.observe({ map }, size);
+          metrics.batchSeconds.observe({ map }, ms / 1000);
+          if (attempts > 1) metrics.casConflicts.inc({ map }, attempts - 1);
+        },
+      });
+      const sectionEngine: SectionEngine = new BatchEngine(maps.sections, engineOptions('section-writer'));
+      engines.push(sectionEngine);
+      const ticketing = new TicketingService(maps, sectionEngine);
+      const auctionEngine: AuctionEngine = new BatchEngine(maps.auctions, engineOptions('auction-writer'));
+      engines.push(auctionEngine);
+      const bidding = new BiddingService(maps, auctionEngine);
+      const idempotency = new Idempotency(maps, { ttlSeconds: config.idempotencyTtlSeconds });
+
+      registerOpsRoutes(app, registry, () => readiness!.current);
+      app.addHook('onRequest', async (request) => {
+        if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith('/metrics')) return;
+        const state = readiness!.current;
+        if (!state.ready) throw new RetryLaterError('NOT_READY', state.reason ?? 'not ready', 1);
+        if (pending() >= config.maxInFlight) throw new RetryLaterError('OVERLOADED', 'this unit is at capacity', 1);
+      });
+      app.addHook('onResponse', async (request, reply) => {
+        const route = request.routeOptions.url ?? 'unknown';
+        metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
+        metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      });
+      registerTicketingRoutes(app, ticketing, idempotency);
+      registerBiddingRoutes(app, bidding, idempotency);
+
+      sweeper = new DeadlineSweeper(
+        [
+          { map: maps.sections, touch: (key) => ticketing.touch(key) },
+          { map: maps.auctions, touch: (key) => bidding.touch(key) },
+        ],
+        log.child({ module: 'deadline-sweeper' }),
+        config.sweepIntervalMs,
+      );
+      sweeper.start();
+
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address() as AddressInfo;
+      url = `http://${config.host}:${address.port}`;
+      log.info({ url }, 'unit listening');
+    },
+
+    async close() {
+      // Stop accepting, let in-flight requests finish (their batches commit), then leave the grid.
+      await app.close();
+      await sweeper?.stop();
+      await Promise.all(engines.map((e) => e.idle()));
+      readiness?.stop();
+      await marks?.close();
+      await client?.shutdown();
+      log.info('unit stopped');
+    },
+  };
+}

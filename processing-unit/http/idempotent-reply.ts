@@ -1,0 +1,17 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Idempotency, type Answer } from '../idempotency.js';
+
+/** Runs a POST's work under its `Idempotency-Key` (if any) and sends the (possibly replayed) answer. */
+export async function replyIdempotently(
+  idempotency: Idempotency,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: () => Promise<Answer>,
+): Promise<FastifyReply> {
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header[0] : header;
+  const fingerprint = Idempotency.fingerprint(request.method, request.url, request.body);
+  const answer = await idempotency.run(key, fingerprint, work);
+  if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+  return reply.code(answer.status).send(answer.body);
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, IdempotencyKeyReusedError, SpacegridError, ValidationError } from '../common/errors.js';
+import type { GridMaps, IdempotencyRecord } from '../common/grid-maps.js';
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotentAnswer extends Answer {
+  replayed: boolean;
+}
+
+const KEY_PATTERN = /^[\x20-\x7E]{1,128}$/;
+
+export interface IdempotencyOptions {
+  /** How long a finished answer is kept for replay. */
+  ttlSeconds: number;
+  /** How long a request may stay "being worked on" before another may take over its key. */
+  pendingTtlSeconds?: number;
+  /** How long a duplicate waits for the first request's answer. */
+  waitMs?: number;
+}
+
+/**
+ * `Idempotency-Key`: the first request with a key claims it (putIfAbsent), does the work and
+ * stores its answer, errors included; repeats get that answer back. A concurrent duplicate waits
+ * for the first answer rather than doing the work twice.
+ */
+export class Idempotency {
+  constructor(
+    private readonly maps: Pick<GridMaps, 'idempotency'>,
+    private readonly options: IdempotencyOptions,
+  ) {}
+
+  static fingerprint(method: string, path: string, body: unknown): string {
+    return createHash('sha256')
+      .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+      .digest('base64url');
+  }
+
+  async run(
+    key: string | undefined,
+    fingerprint: string,
+    work: () => Promise<Answer>,
+  ): Promise<IdempotentAnswer> {
+    if (key === undefined) return { ...(await work()), replayed: false };
+    if (!KEY_PATTERN.test(key)) {
+      throw new ValidationError('Idempotency-Key must be 1 to 128 printable characters');
+    }
+    const id = createHash('sha256').update(key).digest('base64url');
+    const pending: IdempotencyRecord = { state: 'PENDING', fingerprint, at: Date.now() };
+    const existing = await this.maps.idempotency.putIfAbsent(id, pending, (this.options.pendingTtlSeconds ?? 30) * 1000);
+    if (existing) return this.replay(id, existing.value, fingerprint);
+
+    let answer: Answer;
+    try {
+      answer = await work();
+    } catch (err) {
+      if (err instanceof SpacegridError && err.status < 500 && err.status !== 429) {
+        answer = {
+          status: err.status,
+          body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+        };
+      } else {
+        // Nothing was decided: free the key so the client's retry can do the work.
+        await this.maps.idempotency.map.delete(id).catch(() => undefined);
+        throw err;
+      }
+    }
+    const done: IdempotencyRecord = { state: 'DONE', fingerprint, status: answer.status, body: answer.body, at: Date.now() };
+    await this.maps.idempotency.set(id, done, this.options.ttlSeconds * 1000);
+    return { ...answer, replayed: false };
+  }
+
+  private async replay(id: string, record: IdempotencyRecord, fingerprint: string): Promise<IdempotentAnswer> {
+    const deadline = Date.now() + (this.options.waitMs ?? 5_000);
+    let current: IdempotencyRecord | undefined = record;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      if (!current) throw new ConflictError('IDEMPOTENCY_KEY_IN_FLIGHT', 'the first request with this key failed: retry');
+      if (current.fingerprint !== fingerprint) {
+        throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request');
+      }
+      if (current.state === 'DONE') return { status: current.status ?? 200, body: current.body, replayed: true };
+      if (Date.now() > deadline) {
+        throw new ConflictError('IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still in progress');
+      }
+      await sleep(delay);
+      current = (await this.maps.idempotency.get(id))?.value;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { SEAT, type EventRecord, type Hold, type SectionAggregate } from '../../common/ticketing-model.js';
+
+/**
+ * What clients see (API.md). Views are computed at `now`: a hold past its `expiresAt` shows as
+ * EXPIRED and its seats as available even before the sweeper has committed the expiry.
+ */
+
+export interface SectionView {
+  id: string;
+  kind: 'GA' | 'RESERVED';
+  capacity: number;
+  available: number;
+  held: number;
+  sold: number;
+  seats?: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'>;
+}
+
+export function sectionView(
+  state: SectionAggregate,
+  now: number,
+  options: { seatIds?: readonly string[] } = {},
+): SectionView {
+  let expiredQty = 0;
+  const expiredSeats = new Set<string>();
+  for (const hold of Object.values(state.holds)) {
+    if (Date.parse(hold.expiresAt) <= now) {
+      expiredQty += hold.quantity;
+      for (const seat of hold.seats ?? []) expiredSeats.add(seat);
+    }
+  }
+  const held = state.held - expiredQty;
+  const view: SectionView = {
+    id: state.sectionId,
+    kind: state.kind,
+    capacity: state.capacity,
+    available: state.capacity - held - state.sold,
+    held,
+    sold: state.sold,
+  };
+  if (options.seatIds && state.seatStates !== undefined) {
+    const seats: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'> = {};
+    options.seatIds.forEach((seat, i) => {
+      const c = state.seatStates![i];
+      seats[seat] =
+        c === SEAT.SOLD ? 'SOLD' : c === SEAT.HELD && !expiredSeats.has(seat) ? 'HELD' : 'AVAILABLE';
+    });
+    view.seats = seats;
+  }
+  return view;
+}
+
+export interface EventView {
+  id: string;
+  name: string;
+  startsAt: string;
+  holdTtlSeconds: number;
+  maxSeatsPerHold: number;
+  sections: SectionView[];
+}
+
+export function eventView(record: EventRecord, sections: SectionView[]): EventView {
+  return {
+    id: record.id,
+    name: record.name,
+    startsAt: record.startsAt,
+    holdTtlSeconds: record.holdTtlSeconds,
+    maxSeatsPerHold: record.maxSeatsPerHold,
+    sections,
+  };
+}
+
+export interface HoldView {
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  customerId: string;
+  quantity: number;
+  seats?: string[];
+  status: Hold['status'];
+  expiresAt: string;
+  orderId?: string;
+}
+
+export function holdView(hold: Hold, now: number): HoldView {
+  const expired = hold.status === 'HELD' && Date.parse(hold.expiresAt) <= now;
+  return {
+    holdId: hold.holdId,
+    eventId: hold.eventId,
+    sectionId: hold.sectionId,
+    customerId: hold.customerId,
+    quantity: hold.quantity,
+    ...(hold.seats ? { seats: hold.seats } : {}),
+    status: expired ? 'EXPIRED' : hold.status,
+    expiresAt: hold.expiresAt,
+    ...(hold.orderId ? { orderId: hold.orderId } : {}),
+  };
+}
+
+export interface OrderView {
+  orderId: string;
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  customerId: string;
+  quantity: number;
+  seats?: string[];
+  status: 'CONFIRMED';
+  purchasedAt: string;
+}
+
+export function orderView(hold: Hold): OrderView {
+  return {
+    orderId: hold.orderId ?? '',
+    holdId: hold.holdId,
+    eventId: hold.eventId,
+    sectionId: hold.sectionId,
+    customerId: hold.customerId,
+    quantity: hold.quantity,
+    ...(hold.seats ? { seats: hold.seats } : {}),
+    status: 'CONFIRMED',
+    purchasedAt: hold.purchasedAt ?? '',
+  };
+}

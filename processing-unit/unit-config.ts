@@ -1,0 +1,42 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CommonEnv, splitList } from '../common/config.js';
+
+export const UnitEnv = Type.Object({
+  ...CommonEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8100 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  UNIT_ID: Type.Optional(Type.String()),
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86_400 }),
+  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  /** Commands in flight beyond which a unit answers 429 OVERLOADED. */
+  MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 20_000 }),
+  MAX_BATCH: Type.Integer({ minimum: 1, default: 1000 }),
+});
+
+export interface UnitConfig {
+  port: number;
+  host: string;
+  unitId: string;
+  hzMembers: string[];
+  hzClusterName: string;
+  namespace: string;
+  idempotencyTtlSeconds: number;
+  sweepIntervalMs: number;
+  maxInFlight: number;
+  maxBatch: number;
+}
+
+export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
+  return Object.freeze({
+    port: env.PORT,
+    host: env.HOST,
+    unitId: env.UNIT_ID ?? `unit-${env.PORT}`,
+    hzMembers: splitList(env.HZ_MEMBERS),
+    hzClusterName: env.HZ_CLUSTER_NAME,
+    namespace: env.GRID_NAMESPACE,
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+    maxInFlight: env.MAX_IN_FLIGHT,
+    maxBatch: env.MAX_BATCH,
+  });
+}

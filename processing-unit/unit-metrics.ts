@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What an operator watches on a unit: requests, batch sizes (group commit at work), CAS retries. */
+export function createUnitMetrics(registry: Registry, pending: () => number) {
+  return {
+    requests: new Counter({
+      name: 'spacegrid_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'spacegrid_http_request_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'spacegrid_batch_commands',
+      help: 'Commands applied per compare-and-set (group commit)',
+      labelNames: ['map'] as const,
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: 'spacegrid_batch_seconds',
+      help: 'Time from reading an aggregate to its committed write, retries included',
+      labelNames: ['map'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    casConflicts: new Counter({
+      name: 'spacegrid_cas_conflicts_total',
+      help: 'Batches re-read and re-applied because another unit wrote first',
+      labelNames: ['map'] as const,
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: 'spacegrid_commands_pending',
+      help: 'Commands waiting for or inside a batch',
+      registers: [registry],
+      collect() {
+        this.set(pending());
+      },
+    }),
+  };
+}
+export type UnitMetrics = ReturnType<typeof createUnitMetrics>;

@@ -1,0 +1,198 @@
+import type { DomainEvent } from '../../common/change-record.js';
+import { ContentionError, RetryLaterError, SpacegridError } from '../../common/errors.js';
+import type { JsonMap, Versioned } from '../../common/json-map.js';
+import type { Logger } from '../../common/logger.js';
+import { appendOutbox, trimOutbox, type GridAggregate } from '../../common/outbox.js';
+import type { AggregateRules } from './aggregate-rules.js';
+
+/** How the engine treats one key: its rules, the context its commands need, how to create it. */
+export interface KeySpec<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
+  rules: AggregateRules<S, C, R, Ctx, Snap>;
+  context(now: number): Ctx;
+  /** The aggregate to create when the key is absent, or null when absence means "not found". */
+  create(): S | null;
+  /** Thrown to every command when the key is absent and cannot be created. */
+  notFound(): SpacegridError;
+}
+
+export interface BatchEngineOptions {
+  log: Logger;
+  /** Largest number of commands applied in one compare-and-set. */
+  maxBatch?: number;
+  /** Commands waiting on one key beyond which new ones are refused with 429. */
+  maxQueuePerKey?: number;
+  /** CAS attempts per batch before giving up with 429. */
+  maxAttempts?: number;
+  /** Highest outbox version the pump has delivered, per key (entries up to it are trimmed). */
+  pumpedUpTo?: (key: string) => number | undefined;
+  now?: () => number;
+  onBatch?: (info: { map: string; size: number; attempts: number; ms: number }) => void;
+}
+
+interface Pending<C, R> {
+  command: C;
+  resolve: (result: R) => void;
+  reject: (err: unknown) => void;
+}
+
+interface KeyQueue<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
+  spec: KeySpec<S, C, R, Ctx, Snap>;
+  items: Pending<C, R>[];
+}
+
+type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * The single writer of each key in this unit, with group commit. Commands for one key queue up;
+ * one batch at a time reads the aggregate, applies every queued command in order with the pure
+ * rules, and writes back once with `replaceIfSame`. If another unit wrote meanwhile the batch is
+ * re-read and re-applied; callers are answered only after their batch is committed.
+ */
+export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
+  private readonly queues = new Map<string, KeyQueue<S, C, R, Ctx, Snap>>();
+  private readonly maxBatch: number;
+  private readonly maxQueuePerKey: number;
+  private readonly maxAttempts: number;
+  private readonly now: () => number;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly map: JsonMap<S>,
+    private readonly options: BatchEngineOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.maxQueuePerKey = options.maxQueuePerKey ?? 20_000;
+    this.maxAttempts = options.maxAttempts ?? 50;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Commands waiting or being applied, over all keys. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  submit(key: string, spec: KeySpec<S, C, R, Ctx, Snap>, command: C): Promise<R> {
+    let queue = this.queues.get(key);
+    if (queue && queue.items.length >= this.maxQueuePerKey) {
+      return Promise.reject(new RetryLaterError('OVERLOADED', `too many requests waiting on ${key}`, 1));
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.inFlight += 1;
+      const item: Pending<C, R> = {
+        command,
+        resolve: (value) => {
+          this.settled();
+          resolve(value);
+        },
+        reject: (err) => {
+          this.settled();
+          reject(err);
+        },
+      };
+      if (queue) {
+        queue.items.push(item);
+        return;
+      }
+      queue = { spec, items: [item] };
+      this.queues.set(key, queue);
+      // Let commands that arrive in the same turn of the event loop join the first batch.
+      setImmediate(() => void this.drain(key));
+    });
+  }
+
+  /** Resolves when no command is waiting or being applied. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private settled(): void {
+    this.inFlight -= 1;
+    if (this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async drain(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    try {
+      while (queue.items.length > 0) {
+        const batch = queue.items.splice(0, this.maxBatch);
+        try {
+          const outcomes = await this.commit(key, queue.spec, batch.map((p) => p.command));
+          outcomes.forEach((outcome, i) => {
+            if (outcome.ok) batch[i]!.resolve(outcome.value);
+            else batch[i]!.reject(outcome.error);
+          });
+        } catch (err) {
+          if (!(err instanceof SpacegridError)) {
+            this.options.log.error({ err, key, size: batch.length }, 'batch failed');
+          }
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.queues.delete(key);
+    }
+  }
+
+  private async commit(key: string, spec: KeySpec<S, C, R, Ctx, Snap>, commands: C[]): Promise<Outcome<R>[]> {
+    const started = performance.now();
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      const current = await this.readOrCreate(key, spec);
+      const now = this.now();
+      const state = current.value;
+      const outboxBefore = state.outbox.length;
+      trimOutbox<Snap, S>(state, this.options.pumpedUpTo?.(key));
+      const trimmed = state.outbox.length !== outboxBefore;
+
+      const events: DomainEvent[] = [];
+      const apply = (produced: DomainEvent[]): void => {
+        for (const event of produced) spec.rules.evolve(state, event);
+        events.push(...produced);
+      };
+      apply(spec.rules.due(state, now));
+      const context = spec.context(now);
+      const outcomes: Outcome<R>[] = commands.map((command) => {
+        try {
+          const decision = spec.rules.decide(state, command, context);
+          apply(decision.events);
+          return { ok: true, value: decision.result };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+
+      if (events.length === 0 && !trimmed) return outcomes;
+      if (events.length > 0) {
+        state.version += 1;
+        appendOutbox<Snap, S>(state, { version: state.version, at: now, snapshot: spec.rules.snapshot(state), events });
+      }
+      state.nextDeadline = spec.rules.nextDeadline(state);
+      if (await this.map.replaceIfSame(key, current.raw, state)) {
+        this.options.onBatch?.({
+          map: this.map.name,
+          size: commands.length,
+          attempts: attempt,
+          ms: performance.now() - started,
+        });
+        return outcomes;
+      }
+    }
+    this.options.log.warn({ key, attempts: this.maxAttempts }, 'cas retry limit');
+    throw new ContentionError(key, this.maxAttempts);
+  }
+
+  private async readOrCreate(key: string, spec: KeySpec<S, C, R, Ctx, Snap>): Promise<Versioned<S>> {
+    for (;;) {
+      const current = await this.map.get(key);
+      if (current) return current;
+      const fresh = spec.create();
+      if (!fresh) throw spec.notFound();
+      await this.map.putIfAbsent(key, fresh);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createPool } from '../../common/db/postgres.js';
+import { createRootLogger, type Logger } from '../../common/logger.js';
+import { gridNames } from '../../common/map-names.js';
+import { createRedis } from '../../common/redis.js';
+import { buildPump, type DataPump } from '../../data-pump/build-pump.js';
+import { buildReader, type DataReader } from '../../data-reader/build-reader.js';
+import { buildWriter, type DataWriter } from '../../data-writer/build-writer.js';
+import { buildUnit, type Unit } from '../../processing-unit/build-unit.js';
+import { databaseUrl, TEST_REDIS_URL } from './test-env.js';
+
+export interface SystemOptions {
+  units?: number;
+  /** Hazelcast members; default: the cluster of the test run. */
+  hzMembers?: string[];
+  hzClusterName?: string;
+  /** Reuse a namespace and database (to restart a system on the same data). */
+  namespace?: string;
+  redisUrl?: string;
+  writer?: boolean;
+  sweepIntervalMs?: number;
+}
+
+export interface TestSystem {
+  namespace: string;
+  databaseUrl: string;
+  redisUrl: string;
+  hzMembers: string[];
+  hzClusterName: string;
+  units: Unit[];
+  unitUrls: string[];
+  pump: DataPump;
+  writer: DataWriter | undefined;
+  reader: DataReader;
+  /** A pool on the system's own database, for assertions. */
+  db: pg.Pool;
+  log: Logger;
+  /** Waits until every change on the queue has been written (bounded). */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+export const testLogger = (): Logger => createRootLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+/**
+ * A whole spacegrid in this process (units, pump, writer, reader) on real Hazelcast, Redis and
+ * Postgres, isolated by a namespace (maps and queue) and a database of its own.
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<TestSystem> {
+  const namespace = options.namespace ?? uniqueName('t');
+  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const hzMembers = options.hzMembers ?? inject('hzMembers');
+  const hzClusterName = options.hzClusterName ?? inject('hzClusterName');
+  const log = testLogger();
+  const common = { hzMembers, hzClusterName, namespace, host: '127.0.0.1', port: 0 };
+
+  const reader = buildReader({ ...common, databaseUrl: dbUrl, redisUrl, checkIntervalMs: 200 }, log);
+  await reader.start();
+  const writer =
+    options.writer === false
+      ? undefined
+      : buildWriter({ port: 0, host: '127.0.0.1', databaseUrl: dbUrl, redisUrl, namespace, concurrency: 128, maxBatch: 500 }, log);
+  await writer?.start();
+  const pump = buildPump({ ...common, redisUrl, sweepIntervalMs: 200, staleMs: 500 }, log);
+  await pump.start();
+  const units: Unit[] = [];
+  for (let i = 0; i < (options.units ?? 2); i += 1) {
+    const unit = buildUnit(
+      {
+        ...common,
+        unitId: `${namespace}-unit-${i}`,
+        idempotencyTtlSeconds: 3600,
+        sweepIntervalMs: options.sweepIntervalMs ?? 200,
+        maxInFlight: 50_000,
+        maxBatch: 1000,
+      },
+      log,
+    );
+    await unit.start();
+    units.push(unit);
+  }
+  await reader.whenWarm();
+  await waitFor(() => units.every((u) => u.ready), 10_000, 'units ready');
+  const db = createPool(dbUrl, 4);
+  const queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(redisUrl) });
+
+  const system: TestSystem = {
+    namespace,
+    databaseUrl: dbUrl,
+    redisUrl,
+    hzMembers,
+    hzClusterName,
+    units,
+    unitUrls: units.map((u) => u.url),
+    pump,
+    writer,
+    reader,
+    db,
+    log,
+    async drained(timeoutMs = 30_000) {
+      await waitFor(
+        async () => {
+          const stats = pump.stats;
+          if (!stats || stats.dirtyKeys > 0) return false;
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        },
+        timeoutMs,
+        'change queue drained',
+      );
+    },
+    async close() {
+      for (const unit of units) await unit.close();
+      await pump.close();
+      await system.drained().catch(() => undefined);
+      await writer?.close();
+      await reader.close();
+      await queue.close();
+      await db.end();
+    },
+  };
+  return system;
+}
+
+/** Polls a condition until it holds, or fails after `timeoutMs` saying what it waited for. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
