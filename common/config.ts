@@ -30,7 +30,10 @@ export const CommonEnv = {
 export class ConfigError extends Error {}
 
 /** Parses an environment against a schema: defaults applied, numbers coerced, unknown keys ignored. */
-export function parseEnv<T extends TObject>(schema: T, env: Record<string, string | undefined>): Readonly<Static<T>> {
+export function parseEnv<T extends TObject>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): Readonly<Static<T>> {
   const relevant: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     const raw = env[key];
@@ -39,7 +42,9 @@ export function parseEnv<T extends TObject>(schema: T, env: Record<string, strin
   const withDefaults = Value.Default(schema, relevant);
   const converted = Value.Convert(schema, withDefaults);
   if (!Value.Check(schema, converted)) {
-    const problems = [...Value.Errors(schema, converted)].map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`);
+    const problems = [...Value.Errors(schema, converted)].map(
+      (e) => `${e.path.slice(1) || '(root)'}: ${e.message}`,
+    );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return Object.freeze(converted as Static<T>);

@@ -4,7 +4,6 @@ export type HazelcastClient = Client;
 import { ServiceUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 
-
 export interface GridClientOptions {
   members: readonly string[];
   clusterName: string;
@@ -27,7 +26,11 @@ export async function connectGrid(options: GridClientOptions): Promise<Hazelcast
       ...(options.instanceName ? { instanceName: options.instanceName } : {}),
       network: { clusterMembers: [...options.members], smartRouting: true },
       connectionStrategy: {
-        connectionRetry: { clusterConnectTimeoutMillis: timeout, initialBackoffMillis: 200, maxBackoffMillis: 2000 },
+        connectionRetry: {
+          clusterConnectTimeoutMillis: timeout,
+          initialBackoffMillis: 200,
+          maxBackoffMillis: 2000,
+        },
       },
       serialization: { jsonStringDeserializationPolicy: JsonStringDeserializationPolicy.NO_DESERIALIZATION },
       properties: { 'hazelcast.logging.level': 'WARN', 'hazelcast.client.statistics.enabled': false },

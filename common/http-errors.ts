@@ -24,7 +24,12 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
  * The one place where errors become HTTP answers. Known errors keep their status and code; a
  * request Fastify itself refused becomes the matching 4xx; anything else is our bug: 500, logged.
  */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, log: Logger): FastifyReply {
+export function sendError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  log: Logger,
+): FastifyReply {
   if (error instanceof SpacegridError) {
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.status >= 500 && !(error instanceof RetryLaterError)) {
@@ -39,15 +44,22 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
       problems: fastifyError.validation.map((v) => ({
         field: `${fastifyError.validationContext ?? 'body'}${v.instancePath || ''}`,
         message: v.message ?? 'is invalid',
-        ...(v.params && 'additionalProperty' in v.params ? { unknownField: v.params.additionalProperty } : {}),
+        ...(v.params && 'additionalProperty' in v.params
+          ? { unknownField: v.params.additionalProperty }
+          : {}),
       })),
     };
     return reply.code(400).send(errorBody('VALIDATION_FAILED', fastifyError.message, details));
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return reply.code(known.status).send(errorBody(known.code, fastifyError.message));
-  if (error instanceof SyntaxError || (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)) {
-    return reply.code(fastifyError.statusCode ?? 400).send(errorBody('VALIDATION_FAILED', fastifyError.message));
+  if (
+    error instanceof SyntaxError ||
+    (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)
+  ) {
+    return reply
+      .code(fastifyError.statusCode ?? 400)
+      .send(errorBody('VALIDATION_FAILED', fastifyError.message));
   }
   log.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
   return reply.code(500).send(errorBody('INTERNAL', 'internal error'));

@@ -37,7 +37,11 @@ export class JsonMap<T> {
   }
 
   /** Compare-and-set against the exact raw value that was read. Returns the new raw value, or null if it lost. */
-  async replaceIfSame(key: string, expected: HazelcastJsonValue, next: T): Promise<HazelcastJsonValue | null> {
+  async replaceIfSame(
+    key: string,
+    expected: HazelcastJsonValue,
+    next: T,
+  ): Promise<HazelcastJsonValue | null> {
     const raw = new HazelcastJsonValue(JSON.stringify(next));
     return (await this.map.replaceIfSame(key, expected, raw)) ? raw : null;
   }

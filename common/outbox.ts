@@ -29,10 +29,7 @@ export function trimOutbox<S, A extends WithOutbox<S>>(aggregate: A, pumpedUpTo:
 }
 
 /** Appends a committed batch. Mutates and returns the aggregate. */
-export function appendOutbox<S, A extends WithOutbox<S>>(
-  aggregate: A,
-  entry: OutboxEntry<S>,
-): A {
+export function appendOutbox<S, A extends WithOutbox<S>>(aggregate: A, entry: OutboxEntry<S>): A {
   aggregate.outbox.push(entry);
   aggregate.outboxSince = aggregate.outbox[0]?.at ?? entry.at;
   return aggregate;

@@ -31,7 +31,12 @@ export function createRedis(url: string, options: { offline?: 'queue' | 'fail' }
 
 /** Fails with a clear message if Redis does not answer a PING within a few seconds. */
 export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

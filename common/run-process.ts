@@ -35,6 +35,6 @@ export function runProcess(lifecycle: Lifecycle, log: Logger): void {
   lifecycle.start().catch((err: unknown) => {
     if (err instanceof ServiceUnavailableError) log.fatal({ service: err.service }, err.message);
     else log.fatal({ err }, 'failed to start');
-    lifecycle.close().finally(() => process.exit(1));
+    void lifecycle.close().finally(() => process.exit(1));
   });
 }

@@ -41,7 +41,11 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
   stat('spacegrid_pump_jobs_total', 'Change jobs sent to the queue', (s) => s.jobsPumped);
   stat('spacegrid_pump_dirty_keys', 'Aggregates with changes not yet on the queue', (s) => s.dirtyKeys);
   stat('spacegrid_pump_redis_up', '1 when the change queue is reachable', (s) => (s.redisUp ? 1 : 0));
-  stat('spacegrid_pump_lag_ms', 'Commit-to-queue delay of the oldest change of the last pass', (s) => s.lastLagMs);
+  stat(
+    'spacegrid_pump_lag_ms',
+    'Commit-to-queue delay of the oldest change of the last pass',
+    (s) => s.lastLagMs,
+  );
 
   return {
     get url() {
@@ -70,7 +74,9 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
       });
       await pump.start();
       registerOpsRoutes(app, registry, () =>
-        pump!.stats.redisUp ? { ready: true } : { ready: false, reason: 'the change queue (Redis) is unreachable' },
+        pump!.stats.redisUp
+          ? { ready: true }
+          : { ready: false, reason: 'the change queue (Redis) is unreachable' },
       );
       app.get('/status', async () => pump!.stats);
       await app.listen({ port: config.port, host: config.host });

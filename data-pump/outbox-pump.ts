@@ -1,6 +1,12 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Predicates } from 'hazelcast-client';
-import { CHANGE_JOB_NAME, changeJobId, type AggregateType, type ChangeRecord } from '../common/change-record.js';
+import {
+  CHANGE_JOB_NAME,
+  changeJobId,
+  type AggregateType,
+  type ChangeRecord,
+} from '../common/change-record.js';
 import { CHANGE_JOB_OPTIONS, MAX_JOBS_PER_ADD } from '../common/change-queue.js';
 import type { GridMaps } from '../common/grid-maps.js';
 import type { Hold } from '../common/ticketing-model.js';
@@ -10,7 +16,10 @@ import { trimOutbox, type WithOutbox } from '../common/outbox.js';
 
 type AnyAggregate = WithOutbox<unknown>;
 
-const PUMPED: ReadonlyArray<{ aggregate: AggregateType; map: keyof Pick<GridMaps, 'events' | 'sections' | 'auctions'> }> = [
+const PUMPED: ReadonlyArray<{
+  aggregate: AggregateType;
+  map: keyof Pick<GridMaps, 'events' | 'sections' | 'auctions'>;
+}> = [
   { aggregate: 'event', map: 'events' },
   { aggregate: 'section', map: 'sections' },
   { aggregate: 'auction', map: 'auctions' },
@@ -23,6 +32,10 @@ export interface PumpOptions {
   /** An outbox entry older than this is re-pumped by the sweeper even if no listener event came. */
   staleMs?: number;
   sweepIntervalMs?: number;
+  /** How often sent jobs are checked for completion. */
+  confirmIntervalMs?: number;
+  /** A job neither completed nor on the queue after this long is sent again (Redis lost it). */
+  resendAfterMs?: number;
   now?: () => number;
 }
 
@@ -39,13 +52,24 @@ export interface PumpStats {
  * Carries committed changes from the aggregates' outboxes to the change queue. The fast path is
  * an entry listener (the members push "key changed"); the sweeper finds anything the listener
  * missed (pump restarts, lost events) by querying for old outboxes. Per pass: read the dirty
- * aggregates, send every entry above the key's pump mark as one job (job id = key + version, so
- * re-sending is harmless), file closed holds in the holds map, then raise the pump marks, which
- * tells the units they may trim those entries on their next write.
+ * aggregates, send every entry not yet sent as one job (job id = key + version, so re-sending is
+ * harmless) and file closed holds in the holds map.
+ *
+ * An entry leaves the outbox only once a writer has committed it to Postgres, not when it is
+ * queued: Redis keeps nothing on disk, and a Redis that restarts empty must not lose a change.
+ * So the pump confirms its jobs (one pipelined look at the queue's completed set per tick),
+ * raises each key's pump mark to the highest version below which every job completed, and
+ * re-sends jobs that vanished. Units trim entries at or below the mark on their next write.
  */
 export class OutboxPump {
   private readonly dirty = new Map<AggregateType, Set<string>>(PUMPED.map((p) => [p.aggregate, new Set()]));
   private readonly marks = new Map<string, number>();
+  /** Jobs sent and not yet confirmed, per key: version -> when it was sent. */
+  private readonly inflight = new Map<string, Map<number, { record: ChangeRecord; sentAt: number }>>();
+  /** Highest version sent per key. */
+  private readonly sent = new Map<string, number>();
+  private confirmTimer: NodeJS.Timeout | undefined;
+  private confirming: Promise<void> | undefined;
   private readonly listenerIds: Array<{ map: JsonMap<AnyAggregate>; id: string }> = [];
   private loop: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -76,11 +100,25 @@ export class OutboxPump {
     this.loop = this.run();
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 1_000);
     this.sweepTimer.unref();
+    this.confirmTimer = setInterval(() => {
+      if (!this.confirming) this.confirming = this.confirm().finally(() => (this.confirming = undefined));
+    }, this.options.confirmIntervalMs ?? 200);
+    this.confirmTimer.unref();
+  }
+
+  /** Jobs sent and not yet confirmed as written. */
+  get unconfirmed(): number {
+    let n = 0;
+    for (const versions of this.inflight.values()) n += versions.size;
+    return n;
   }
 
   /** Pumps until nothing is dirty (bounded by `timeoutMs`), then stops. For a clean shutdown. */
   async close(timeoutMs = 10_000): Promise<void> {
+    if (this.stopping) return;
     clearInterval(this.sweepTimer);
+    clearInterval(this.confirmTimer);
+    await this.confirming;
     for (const { map, id } of this.listenerIds) await map.map.removeEntryListener(id).catch(() => false);
     await this.sweep();
     const deadline = Date.now() + timeoutMs;
@@ -88,7 +126,10 @@ export class OutboxPump {
       await this.waitForPass();
     }
     if (this.pendingKeys() > 0) {
-      this.options.log.warn({ keys: this.pendingKeys() }, 'stopping with changes not yet pumped: the next pump sends them');
+      this.options.log.warn(
+        { keys: this.pendingKeys() },
+        'stopping with changes not yet pumped: the next pump sends them',
+      );
     }
     this.stopping = true;
     this.wake?.();
@@ -142,7 +183,8 @@ export class OutboxPump {
       try {
         await this.pass();
         this.failures = 0;
-        if (!this.stats.redisUp) this.options.log.info('the change queue is reachable again: draining outboxes');
+        if (!this.stats.redisUp)
+          this.options.log.info('the change queue is reachable again: draining outboxes');
         this.stats.redisUp = true;
         this.stats.lastError = null;
       } catch (err) {
@@ -188,48 +230,128 @@ export class OutboxPump {
     const stored = await map.getAll(keys);
     const records: ChangeRecord[] = [];
     const closedHolds: Array<[string, Hold]> = [];
-    const newMarks: Array<[string, number]> = [];
     const idle: Array<[string, Versioned<AnyAggregate>]> = [];
     const now = (this.options.now ?? Date.now)();
     let oldest = now;
     for (const [key, current] of stored) {
       const mark = this.marks.get(key) ?? 0;
-      const fresh = current.value.outbox.filter((entry) => entry.version > mark);
+      const after = Math.max(mark, this.sent.get(key) ?? 0);
+      const fresh = current.value.outbox.filter((entry) => entry.version > after);
       if (fresh.length === 0) {
-        if (current.value.outbox.length > 0 && now - (current.value.outboxSince ?? now) > (this.options.staleMs ?? 2_000)) {
-          idle.push([key, current]);
-        }
+        const allPersisted = current.value.outbox.every((entry) => entry.version <= mark);
+        if (allPersisted && current.value.outbox.length > 0) idle.push([key, current]);
         continue;
       }
       for (const entry of fresh) {
-        records.push({ aggregate, key, version: entry.version, at: entry.at, snapshot: entry.snapshot, events: entry.events } as ChangeRecord);
+        records.push({
+          aggregate,
+          key,
+          version: entry.version,
+          at: entry.at,
+          snapshot: entry.snapshot,
+          events: entry.events,
+        } as ChangeRecord);
         oldest = Math.min(oldest, entry.at);
         for (const event of entry.events) {
-          if (event.type === 'HoldPurchased' || event.type === 'HoldReleased' || event.type === 'HoldExpired') {
+          if (
+            event.type === 'HoldPurchased' ||
+            event.type === 'HoldReleased' ||
+            event.type === 'HoldExpired'
+          ) {
             closedHolds.push([event.hold.holdId, event.hold]);
           }
         }
       }
-      newMarks.push([key, fresh[fresh.length - 1]!.version]);
     }
+    await this.send(records, now);
+    // Closed holds must be findable before the units may drop them from the outbox.
+    await this.maps.holds.setAll(closedHolds);
+    this.stats.jobsPumped += records.length;
+    if (records.length > 0) this.stats.lastLagMs = now - oldest;
+    await this.trimIdle(map, idle);
+  }
+
+  private async send(records: ChangeRecord[], now: number): Promise<void> {
     for (let i = 0; i < records.length; i += MAX_JOBS_PER_ADD) {
+      const chunk = records.slice(i, i + MAX_JOBS_PER_ADD);
       await this.queue.addBulk(
-        records.slice(i, i + MAX_JOBS_PER_ADD).map((record) => ({
+        chunk.map((record) => ({
           name: CHANGE_JOB_NAME,
           data: record,
           opts: { ...CHANGE_JOB_OPTIONS, jobId: changeJobId(record) },
         })),
       );
+      for (const record of chunk) {
+        let versions = this.inflight.get(record.key);
+        if (!versions) this.inflight.set(record.key, (versions = new Map()));
+        versions.set(record.version, { record, sentAt: now });
+        this.sent.set(record.key, Math.max(this.sent.get(record.key) ?? 0, record.version));
+      }
     }
-    // Closed holds must be findable before the units may drop them from the outbox.
-    await this.maps.holds.setAll(closedHolds);
-    if (newMarks.length > 0) {
-      await this.maps.pumpMarks.setAll(newMarks);
-      for (const [key, version] of newMarks) this.marks.set(key, version);
+  }
+
+  /**
+   * Which sent jobs have been written? One pipelined round trip asks Redis for each job whether it
+   * is in the completed set, or still exists at all. Marks rise over completed prefixes; vanished
+   * jobs are sent again.
+   */
+  async confirm(): Promise<void> {
+    const pending: Array<{
+      key: string;
+      version: number;
+      jobId: string;
+      sentAt: number;
+      record: ChangeRecord;
+    }> = [];
+    for (const [key, versions] of this.inflight) {
+      for (const [version, { sentAt, record }] of versions)
+        pending.push({ key, version, jobId: changeJobId(record), sentAt, record });
     }
-    this.stats.jobsPumped += records.length;
-    if (records.length > 0) this.stats.lastLagMs = now - oldest;
-    await this.trimIdle(map, idle);
+    if (pending.length === 0) return;
+    let answers: Array<[Error | null, unknown]>;
+    try {
+      const redis = (await this.queue.client) as unknown as Redis;
+      const pipeline = redis.pipeline();
+      const completed = this.queue.toKey('completed');
+      for (const job of pending) {
+        pipeline.zscore(completed, job.jobId);
+        pipeline.exists(this.queue.toKey(job.jobId));
+      }
+      answers = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+    } catch {
+      return; // Redis is away: nothing can be confirmed now, and nothing is trimmed.
+    }
+    const now = (this.options.now ?? Date.now)();
+    const lost: ChangeRecord[] = [];
+    pending.forEach((job, i) => {
+      const done = answers[2 * i]?.[1] != null;
+      const exists = Number(answers[2 * i + 1]?.[1] ?? 0) === 1;
+      if (done) this.inflight.get(job.key)?.delete(job.version);
+      else if (!exists && now - job.sentAt > (this.options.resendAfterMs ?? 2_000)) lost.push(job.record);
+    });
+    const raised: Array<[string, number]> = [];
+    for (const key of new Set(pending.map((job) => job.key))) {
+      const versions = this.inflight.get(key);
+      const lowestOpen = versions && versions.size > 0 ? Math.min(...versions.keys()) : undefined;
+      const through = lowestOpen === undefined ? (this.sent.get(key) ?? 0) : lowestOpen - 1;
+      if (versions && versions.size === 0) this.inflight.delete(key);
+      if (through > (this.marks.get(key) ?? 0)) {
+        this.marks.set(key, through);
+        raised.push([key, through]);
+      }
+    }
+    try {
+      if (raised.length > 0) await this.maps.pumpMarks.setAll(raised);
+      if (lost.length > 0) {
+        this.options.log.warn(
+          { jobs: lost.length },
+          'change jobs vanished from the queue (Redis restarted?): sending them again',
+        );
+        await this.send(lost, now);
+      }
+    } catch (err) {
+      this.options.log.warn({ err }, 'confirming change jobs failed: will retry');
+    }
   }
 
   /** Loads pump marks this process has not seen (after a restart, or keys pumped by another pump). */
@@ -242,7 +364,10 @@ export class OutboxPump {
   }
 
   /** An idle aggregate whose outbox is all pumped gets it trimmed here (units trim busy ones). */
-  private async trimIdle(map: JsonMap<AnyAggregate>, idle: Array<[string, Versioned<AnyAggregate>]>): Promise<void> {
+  private async trimIdle(
+    map: JsonMap<AnyAggregate>,
+    idle: Array<[string, Versioned<AnyAggregate>]>,
+  ): Promise<void> {
     await Promise.all(
       idle.map(([key, current]) =>
         map.replaceIfSame(key, current.raw, trimOutbox(current.value, this.marks.get(key))).catch(() => null),

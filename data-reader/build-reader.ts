@@ -61,7 +61,12 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
 
     async start() {
       pool = await openDatabase(config.databaseUrl, log, 4);
-      client = await connectGrid({ members: config.hzMembers, clusterName: config.hzClusterName, instanceName: 'data-reader', log });
+      client = await connectGrid({
+        members: config.hzMembers,
+        clusterName: config.hzClusterName,
+        instanceName: 'data-reader',
+        log,
+      });
       const maps = await openGridMaps(client, names);
       queue = new Queue(names.changeQueue, { connection: createRedis(config.redisUrl, { offline: 'fail' }) });
       queue.on('error', () => undefined);
@@ -69,7 +74,11 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
       registerOpsRoutes(app, registry, () =>
         warm
           ? { ready: true }
-          : { ready: false, reason: 'warming the grid from Postgres', details: { ...warmer!.progress.state } },
+          : {
+              ready: false,
+              reason: 'warming the grid from Postgres',
+              details: { ...warmer!.progress.state },
+            },
       );
       app.get('/status', async () => ({ warm, progress: warmer!.progress.state }));
       await app.listen({ port: config.port, host: config.host });

@@ -61,7 +61,10 @@ export class GridWarmer {
       this.progress.finishPhase();
       await maps.meta.set(WARM_FLAG, JSON.stringify({ at: new Date().toISOString(), by: readerId }));
       this.progress.state.phase = 'warm';
-      log.info({ seconds: Math.round((performance.now() - started) / 100) / 10 }, 'the grid is warm: units may serve');
+      log.info(
+        { seconds: Math.round((performance.now() - started) / 100) / 10 },
+        'the grid is warm: units may serve',
+      );
       return true;
     } finally {
       await maps.meta.delete(WARMING_LOCK).catch(() => undefined);
@@ -84,7 +87,10 @@ export class GridWarmer {
       }
       if (pending === 0) return;
       if (Date.now() > deadline) {
-        this.options.log.warn({ pending }, 'the change queue did not drain in time: warming from Postgres as it is');
+        this.options.log.warn(
+          { pending },
+          'the change queue did not drain in time: warming from Postgres as it is',
+        );
         return;
       }
       if (Date.now() - lastLog > 1_000) {

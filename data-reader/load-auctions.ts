@@ -42,7 +42,10 @@ function bidFromRow(row: BidRow): Bid {
 /** An auction aggregate as it was at its row's version, with its newest bids (newest first). */
 export function auctionFromRows(row: AuctionRow, newestBids: Bid[]): AuctionAggregate {
   const closed = row.status === 'CLOSED';
-  const highestBid = newestBids.reduce<Bid | null>((top, bid) => (top && top.amount >= bid.amount ? top : bid), null);
+  const highestBid = newestBids.reduce<Bid | null>(
+    (top, bid) => (top && top.amount >= bid.amount ? top : bid),
+    null,
+  );
   return {
     id: row.auction_id,
     title: row.title,
@@ -66,7 +69,11 @@ export function auctionFromRows(row: AuctionRow, newestBids: Bid[]): AuctionAggr
 }
 
 /** Open and closed auctions with their newest bids (accepted bids rise, so the newest is the highest). */
-export async function loadAuctions(pool: Pool, maps: Pick<GridMaps, 'auctions'>, progress: Progress): Promise<void> {
+export async function loadAuctions(
+  pool: Pool,
+  maps: Pick<GridMaps, 'auctions'>,
+  progress: Progress,
+): Promise<void> {
   const total = await pool.query<{ n: string }>('SELECT count(*) AS n FROM auctions');
   progress.begin('auctions', Number(total.rows[0]?.n ?? 0));
   let after = '';

@@ -59,7 +59,11 @@ export function holdFromRow(row: HoldRow): Hold {
 }
 
 /** Events (the catalog): every event with its sections in their original order. */
-export async function loadEvents(pool: Pool, maps: Pick<GridMaps, 'events'>, progress: Progress): Promise<void> {
+export async function loadEvents(
+  pool: Pool,
+  maps: Pick<GridMaps, 'events'>,
+  progress: Progress,
+): Promise<void> {
   const events = await pool.query<{
     event_id: string;
     name: string;
@@ -75,7 +79,12 @@ export async function loadEvents(pool: Pool, maps: Pick<GridMaps, 'events'>, pro
   const byEvent = new Map<string, SectionSpec[]>();
   for (const row of sections.rows) {
     const specs = byEvent.get(row.event_id) ?? [];
-    specs.push({ id: row.section_id, kind: row.kind, capacity: row.capacity, ...(row.seat_ids ? { seats: row.seat_ids } : {}) });
+    specs.push({
+      id: row.section_id,
+      kind: row.kind,
+      capacity: row.capacity,
+      ...(row.seat_ids ? { seats: row.seat_ids } : {}),
+    });
     byEvent.set(row.event_id, specs);
   }
   progress.begin('events', events.rowCount ?? 0);
@@ -102,7 +111,11 @@ async function flush(write: Promise<void>, progress: Progress, count: number): P
 }
 
 /** Sections with their active holds and seat map: held is the sum of the active holds. */
-export async function loadSections(pool: Pool, maps: Pick<GridMaps, 'sections'>, progress: Progress): Promise<void> {
+export async function loadSections(
+  pool: Pool,
+  maps: Pick<GridMaps, 'sections'>,
+  progress: Progress,
+): Promise<void> {
   const total = await pool.query<{ n: string }>('SELECT count(*) AS n FROM sections');
   progress.begin('sections', Number(total.rows[0]?.n ?? 0));
   let after: [string, string] = ['', ''];
@@ -172,7 +185,11 @@ export function sectionFromRows(row: SectionRow, holds: HoldRow[]): SectionAggre
 }
 
 /** Holds that left their sections (purchased, released, expired), for `GET .../holds/{id}`. */
-export async function loadClosedHolds(pool: Pool, maps: Pick<GridMaps, 'holds'>, progress: Progress): Promise<void> {
+export async function loadClosedHolds(
+  pool: Pool,
+  maps: Pick<GridMaps, 'holds'>,
+  progress: Progress,
+): Promise<void> {
   const total = await pool.query<{ n: string }>("SELECT count(*) AS n FROM holds WHERE status <> 'HELD'");
   progress.begin('closed holds', Number(total.rows[0]?.n ?? 0));
   let after = '';

@@ -24,8 +24,16 @@ export interface DataWriter {
 export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
   const log = rootLog.child({ part: 'data-writer' });
   const registry = createRegistry('data-writer');
-  const written = new Counter({ name: 'spacegrid_writer_records_total', help: 'Change records written', registers: [registry] });
-  const rejected = new Counter({ name: 'spacegrid_writer_rejected_total', help: 'Jobs refused as malformed', registers: [registry] });
+  const written = new Counter({
+    name: 'spacegrid_writer_records_total',
+    help: 'Change records written',
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'spacegrid_writer_rejected_total',
+    help: 'Jobs refused as malformed',
+    registers: [registry],
+  });
   const batchSize = new Histogram({
     name: 'spacegrid_writer_batch_records',
     help: 'Change records per transaction',
@@ -78,7 +86,10 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
         async (job: Job) => {
           if (!Value.Check(ChangeRecordSchema, job.data)) {
             rejected.inc();
-            log.error({ jobId: job.id, problems: [...Value.Errors(ChangeRecordSchema, job.data)].slice(0, 3) }, 'malformed change job');
+            log.error(
+              { jobId: job.id, problems: [...Value.Errors(ChangeRecordSchema, job.data)].slice(0, 3) },
+              'malformed change job',
+            );
             throw new UnrecoverableError('malformed change record');
           }
           await parked.add(job.data as ChangeRecord);
@@ -89,7 +100,16 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
           settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoff(attemptsMade) },
         },
       );
-      worker.on('error', (err) => log.warn({ err }, 'worker error'));
+      let lastErrorLog = 0;
+      worker.on('error', (err) => {
+        // A Redis outage makes every connection and job fail at once: say it once per few seconds.
+        if (Date.now() - lastErrorLog < 5_000) return;
+        lastErrorLog = Date.now();
+        log.warn(
+          { err: { message: err.message } },
+          'change queue worker error (Redis unreachable or restarted?)',
+        );
+      });
       registerOpsRoutes(app, registry, () =>
         postgresUp ? { ready: true } : { ready: false, reason: 'Postgres is unreachable' },
       );

@@ -40,7 +40,14 @@ function keepNewest<T extends { version: number }>(map: Map<string, T>, key: str
 }
 
 function collect(records: readonly ChangeRecord[]): Rows {
-  const rows: Rows = { events: [], sections: new Map(), holds: new Map(), auctionsCreated: [], auctions: new Map(), bids: [] };
+  const rows: Rows = {
+    events: [],
+    sections: new Map(),
+    holds: new Map(),
+    auctionsCreated: [],
+    auctions: new Map(),
+    bids: [],
+  };
   for (const record of records) {
     if (record.aggregate === 'section') keepNewest(rows.sections, record.key, record.snapshot);
     let closedAt: string | null = null;

@@ -85,10 +85,16 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
 
       registerOpsRoutes(app, registry, () => readiness!.current);
       app.addHook('onRequest', async (request) => {
-        if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith('/metrics')) return;
+        if (
+          request.url.startsWith('/healthz') ||
+          request.url.startsWith('/readyz') ||
+          request.url.startsWith('/metrics')
+        )
+          return;
         const state = readiness!.current;
         if (!state.ready) throw new RetryLaterError('NOT_READY', state.reason ?? 'not ready', 1);
-        if (pending() >= config.maxInFlight) throw new RetryLaterError('OVERLOADED', 'this unit is at capacity', 1);
+        if (pending() >= config.maxInFlight)
+          throw new RetryLaterError('OVERLOADED', 'this unit is at capacity', 1);
       });
       app.addHook('onResponse', async (request, reply) => {
         const route = request.routeOptions.url ?? 'unknown';

@@ -27,7 +27,13 @@ export class DeadlineSweeper {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().then(() => undefined, () => undefined).finally(() => (this.running = undefined));
+      if (!this.running)
+        this.running = this.sweep()
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(() => (this.running = undefined));
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -45,7 +51,8 @@ export class DeadlineSweeper {
         const keys = await swept.map.keysWhere(Predicates.lessEqual('nextDeadline', this.now()));
         const results = await Promise.allSettled(keys.map((key) => swept.touch(key)));
         for (const [i, result] of results.entries()) {
-          if (result.status === 'rejected') this.log.warn({ err: result.reason, key: keys[i] }, 'deadline touch failed');
+          if (result.status === 'rejected')
+            this.log.warn({ err: result.reason, key: keys[i] }, 'deadline touch failed');
         }
         touched += keys.length;
       } catch (err) {

@@ -40,7 +40,8 @@ export class GridReadiness {
       const next: Readiness = flag
         ? { ready: true }
         : { ready: false, reason: 'the grid is warming from Postgres (data reader running)' };
-      if (next.ready !== this.state.ready) this.log.info({ ready: next.ready, reason: next.reason }, 'readiness changed');
+      if (next.ready !== this.state.ready)
+        this.log.info({ ready: next.ready, reason: next.reason }, 'readiness changed');
       this.state = next;
     } catch (err) {
       if (this.state.ready) this.log.warn({ err }, 'grid unreachable: not ready');

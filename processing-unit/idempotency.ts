@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, IdempotencyKeyReusedError, SpacegridError, ValidationError } from '../common/errors.js';
+import {
+  ConflictError,
+  IdempotencyKeyReusedError,
+  SpacegridError,
+  ValidationError,
+} from '../common/errors.js';
 import type { GridMaps, IdempotencyRecord } from '../common/grid-maps.js';
 
 export interface Answer {
@@ -51,7 +56,11 @@ export class Idempotency {
     }
     const id = createHash('sha256').update(key).digest('base64url');
     const pending: IdempotencyRecord = { state: 'PENDING', fingerprint, at: Date.now() };
-    const existing = await this.maps.idempotency.putIfAbsent(id, pending, (this.options.pendingTtlSeconds ?? 30) * 1000);
+    const existing = await this.maps.idempotency.putIfAbsent(
+      id,
+      pending,
+      (this.options.pendingTtlSeconds ?? 30) * 1000,
+    );
     if (existing) return this.replay(id, existing.value, fingerprint);
 
     let answer: Answer;
@@ -61,7 +70,9 @@ export class Idempotency {
       if (err instanceof SpacegridError && err.status < 500 && err.status !== 429) {
         answer = {
           status: err.status,
-          body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+          body: {
+            error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+          },
         };
       } else {
         // Nothing was decided: free the key so the client's retry can do the work.
@@ -69,22 +80,37 @@ export class Idempotency {
         throw err;
       }
     }
-    const done: IdempotencyRecord = { state: 'DONE', fingerprint, status: answer.status, body: answer.body, at: Date.now() };
+    const done: IdempotencyRecord = {
+      state: 'DONE',
+      fingerprint,
+      status: answer.status,
+      body: answer.body,
+      at: Date.now(),
+    };
     await this.maps.idempotency.set(id, done, this.options.ttlSeconds * 1000);
     return { ...answer, replayed: false };
   }
 
-  private async replay(id: string, record: IdempotencyRecord, fingerprint: string): Promise<IdempotentAnswer> {
+  private async replay(
+    id: string,
+    record: IdempotencyRecord,
+    fingerprint: string,
+  ): Promise<IdempotentAnswer> {
     const deadline = Date.now() + (this.options.waitMs ?? 5_000);
     let current: IdempotencyRecord | undefined = record;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      if (!current) throw new ConflictError('IDEMPOTENCY_KEY_IN_FLIGHT', 'the first request with this key failed: retry');
+      if (!current)
+        throw new ConflictError('IDEMPOTENCY_KEY_IN_FLIGHT', 'the first request with this key failed: retry');
       if (current.fingerprint !== fingerprint) {
         throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request');
       }
-      if (current.state === 'DONE') return { status: current.status ?? 200, body: current.body, replayed: true };
+      if (current.state === 'DONE')
+        return { status: current.status ?? 200, body: current.body, replayed: true };
       if (Date.now() > deadline) {
-        throw new ConflictError('IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still in progress');
+        throw new ConflictError(
+          'IDEMPOTENCY_KEY_IN_FLIGHT',
+          'a request with this Idempotency-Key is still in progress',
+        );
       }
       await sleep(delay);
       current = (await this.maps.idempotency.get(id))?.value;

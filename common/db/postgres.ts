@@ -7,7 +7,10 @@ export type Pool = pg.Pool;
 
 function describe(url: string): { host: string; database: string } {
   const parsed = new URL(url);
-  return { host: `${parsed.hostname}:${parsed.port || '5432'}`, database: parsed.pathname.slice(1) || 'postgres' };
+  return {
+    host: `${parsed.hostname}:${parsed.port || '5432'}`,
+    database: parsed.pathname.slice(1) || 'postgres',
+  };
 }
 
 function unreachable(url: string, err: unknown): ServiceUnavailableError {
@@ -80,7 +83,9 @@ export async function migrate(pool: Pool, log: Logger): Promise<number> {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
     );
     let applied = 0;
     for (const migration of MIGRATIONS) {

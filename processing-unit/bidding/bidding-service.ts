@@ -8,9 +8,21 @@ import { buildAuction, type CreateAuctionInput } from './auction-factory.js';
 import { auctionRules, type AuctionResult } from './auction-rules.js';
 import { auctionView, bidsView, bidView, type AuctionView, type BidView } from './auction-views.js';
 
-export type AuctionEngine = BatchEngine<AuctionAggregate, AuctionCommand, AuctionResult, AuctionContext, AuctionSnapshot>;
+export type AuctionEngine = BatchEngine<
+  AuctionAggregate,
+  AuctionCommand,
+  AuctionResult,
+  AuctionContext,
+  AuctionSnapshot
+>;
 
-const AUCTION_KEY_SPEC: KeySpec<AuctionAggregate, AuctionCommand, AuctionResult, AuctionContext, AuctionSnapshot> = {
+const AUCTION_KEY_SPEC: KeySpec<
+  AuctionAggregate,
+  AuctionCommand,
+  AuctionResult,
+  AuctionContext,
+  AuctionSnapshot
+> = {
   rules: auctionRules,
   context: (now) => ({ now }),
   create: () => null,

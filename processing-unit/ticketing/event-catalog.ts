@@ -31,7 +31,9 @@ export function buildEventRecord(input: CreateEventInput, id: string, now: numbe
     }
     if (section.seats !== undefined) {
       if (new Set(section.seats).size !== section.seats.length) {
-        throw new ValidationError(`section ${section.id} lists a seat twice`, { field: `sections/${i}/seats` });
+        throw new ValidationError(`section ${section.id} lists a seat twice`, {
+          field: `sections/${i}/seats`,
+        });
       }
       return { id: section.id, kind: 'RESERVED', capacity: section.seats.length, seats: section.seats };
     }

@@ -78,7 +78,8 @@ export function closedHoldInOutbox(state: SectionAggregate, holdId: string): Hol
 export function decideOnClosedHold(command: SectionCommand, hold: Hold): SectionResult {
   if (command.type === 'purchase') {
     if (hold.status === 'PURCHASED') return { kind: 'purchased', hold, firstTime: false };
-    if (hold.status === 'EXPIRED') throw new HoldExpiredError(`hold ${hold.holdId} expired at ${hold.expiresAt}`);
+    if (hold.status === 'EXPIRED')
+      throw new HoldExpiredError(`hold ${hold.holdId} expired at ${hold.expiresAt}`);
     throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${hold.holdId} was released`);
   }
   if (command.type === 'release') {
@@ -130,16 +131,20 @@ function decidePlaceHold(
   let seatIdx: number[] | undefined;
   if (command.seats !== undefined) {
     if (state.kind !== 'RESERVED') {
-      throw new ValidationError(`section ${state.sectionId} is general admission: ask for a quantity, not seats`);
+      throw new ValidationError(
+        `section ${state.sectionId} is general admission: ask for a quantity, not seats`,
+      );
     }
-    if (new Set(command.seats).size !== command.seats.length) throw new ValidationError('seats are listed twice');
+    if (new Set(command.seats).size !== command.seats.length)
+      throw new ValidationError('seats are listed twice');
     const unknown = command.seats.filter((seat) => !context.seatIndex?.has(seat));
     if (unknown.length > 0) {
       throw new ValidationError(`unknown seats in section ${state.sectionId}`, { seats: unknown });
     }
     seatIdx = command.seats.map((seat) => context.seatIndex!.get(seat)!);
     const taken = seatIdx.filter((i) => state.seatStates![i] !== SEAT.AVAILABLE).map((i) => spec.seats![i]!);
-    if (taken.length > 0) throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
+    if (taken.length > 0)
+      throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
   } else if (requested > available(state)) {
     throw new ConflictError('NOT_ENOUGH_SEATS', `only ${available(state)} seats are available`, {
       available: available(state),
@@ -188,7 +193,10 @@ function decideOnHold(
       closedAt: at,
       version: state.version + 1,
     };
-    return { result: { kind: 'purchased', hold, firstTime: true }, events: [{ type: 'HoldPurchased', hold }] };
+    return {
+      result: { kind: 'purchased', hold, firstTime: true },
+      events: [{ type: 'HoldPurchased', hold }],
+    };
   }
   const hold: Hold = { ...active, status: 'RELEASED', closedAt: at, version: state.version + 1 };
   return { result: { kind: 'released' }, events: [{ type: 'HoldReleased', hold }] };

@@ -6,7 +6,11 @@ import type { TicketingService } from './ticketing-service.js';
 import { CreateEventBody, EventParams, HoldBody, HoldParams, SectionParams } from './ticketing-schemas.js';
 
 /** The ticketing endpoints of API.md. Translation only: rules live in the service and the domain. */
-export function registerTicketingRoutes(app: HttpServer, service: TicketingService, idempotency: Idempotency): void {
+export function registerTicketingRoutes(
+  app: HttpServer,
+  service: TicketingService,
+  idempotency: Idempotency,
+): void {
   app.post('/events', { schema: { body: CreateEventBody } }, (request, reply) =>
     replyIdempotently(idempotency, request, reply, async () => ({
       status: 201,
@@ -22,31 +26,48 @@ export function registerTicketingRoutes(app: HttpServer, service: TicketingServi
     service.getSection(request.params.eventId, request.params.sectionId),
   );
 
-  app.post('/events/:eventId/sections/:sectionId/holds', { schema: { params: SectionParams, body: HoldBody } }, (request, reply) =>
-    replyIdempotently(idempotency, request, reply, async () => ({
-      status: 201,
-      body: await service.placeHold(request.params.eventId, request.params.sectionId, request.body),
-    })),
+  app.post(
+    '/events/:eventId/sections/:sectionId/holds',
+    { schema: { params: SectionParams, body: HoldBody } },
+    (request, reply) =>
+      replyIdempotently(idempotency, request, reply, async () => ({
+        status: 201,
+        body: await service.placeHold(request.params.eventId, request.params.sectionId, request.body),
+      })),
   );
 
-  app.get('/events/:eventId/sections/:sectionId/holds/:holdId', { schema: { params: HoldParams } }, (request) =>
-    service.getHold(request.params.eventId, request.params.sectionId, request.params.holdId),
+  app.get(
+    '/events/:eventId/sections/:sectionId/holds/:holdId',
+    { schema: { params: HoldParams } },
+    (request) => service.getHold(request.params.eventId, request.params.sectionId, request.params.holdId),
   );
 
-  app.post('/events/:eventId/sections/:sectionId/holds/:holdId/purchase', { schema: { params: HoldParams } }, (request, reply) => {
-    const body = request.body;
-    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)) {
-      throw new ValidationError('the purchase body must be {} (or empty)');
-    }
-    return replyIdempotently(idempotency, request, reply, async () => {
-      const { eventId, sectionId, holdId } = request.params;
-      const { order, firstTime } = await service.purchase(eventId, sectionId, holdId);
-      return { status: firstTime ? 201 : 200, body: order };
-    });
-  });
+  app.post(
+    '/events/:eventId/sections/:sectionId/holds/:holdId/purchase',
+    { schema: { params: HoldParams } },
+    (request, reply) => {
+      const body = request.body;
+      if (
+        body !== undefined &&
+        body !== null &&
+        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
+      ) {
+        throw new ValidationError('the purchase body must be {} (or empty)');
+      }
+      return replyIdempotently(idempotency, request, reply, async () => {
+        const { eventId, sectionId, holdId } = request.params;
+        const { order, firstTime } = await service.purchase(eventId, sectionId, holdId);
+        return { status: firstTime ? 201 : 200, body: order };
+      });
+    },
+  );
 
-  app.delete('/events/:eventId/sections/:sectionId/holds/:holdId', { schema: { params: HoldParams } }, async (request, reply) => {
-    await service.release(request.params.eventId, request.params.sectionId, request.params.holdId);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/events/:eventId/sections/:sectionId/holds/:holdId',
+    { schema: { params: HoldParams } },
+    async (request, reply) => {
+      await service.release(request.params.eventId, request.params.sectionId, request.params.holdId);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -2,7 +2,13 @@ import { ConflictError, NotFoundError } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { sectionKey } from '../../common/map-names.js';
 import { appendOutbox } from '../../common/outbox.js';
-import type { EventAggregate, EventRecord, Hold, SectionAggregate, SectionSnapshot } from '../../common/ticketing-model.js';
+import type {
+  EventAggregate,
+  EventRecord,
+  Hold,
+  SectionAggregate,
+  SectionSnapshot,
+} from '../../common/ticketing-model.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
@@ -25,8 +31,20 @@ import {
   type SectionView,
 } from './ticketing-views.js';
 
-export type SectionEngine = BatchEngine<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
-type SectionSpecOfKey = KeySpec<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
+export type SectionEngine = BatchEngine<
+  SectionAggregate,
+  SectionCommand,
+  SectionResult,
+  SectionContext,
+  SectionSnapshot
+>;
+type SectionSpecOfKey = KeySpec<
+  SectionAggregate,
+  SectionCommand,
+  SectionResult,
+  SectionContext,
+  SectionSnapshot
+>;
 
 interface CatalogEntry {
   record: EventRecord;
@@ -54,7 +72,12 @@ export class TicketingService {
     const record = buildEventRecord(input, input.id ?? newId('evt'), now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
-      { version: 1, at: now, snapshot: { eventId: record.id, version: 1 }, events: [{ type: 'EventCreated', event: record }] },
+      {
+        version: 1,
+        at: now,
+        snapshot: { eventId: record.id, version: 1 },
+        events: [{ type: 'EventCreated', event: record }],
+      },
     );
     if (await this.maps.events.putIfAbsent(record.id, aggregate)) {
       throw new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
@@ -101,13 +124,24 @@ export class TicketingService {
 
   async getHold(eventId: string, sectionId: string, holdId: string): Promise<HoldView> {
     const { state } = await this.readSection(eventId, sectionId);
-    const hold = state.holds[holdId] ?? closedHoldInOutbox(state, holdId) ?? (await this.closedHold(eventId, sectionId, holdId));
+    const hold =
+      state.holds[holdId] ??
+      closedHoldInOutbox(state, holdId) ??
+      (await this.closedHold(eventId, sectionId, holdId));
     return holdView(hold, this.now());
   }
 
   /** 201 with the order the first time, 200 with the same order afterwards. */
-  async purchase(eventId: string, sectionId: string, holdId: string): Promise<{ order: OrderView; firstTime: boolean }> {
-    const result = await this.submitOnHold(eventId, sectionId, { type: 'purchase', holdId, orderId: newId('ord') });
+  async purchase(
+    eventId: string,
+    sectionId: string,
+    holdId: string,
+  ): Promise<{ order: OrderView; firstTime: boolean }> {
+    const result = await this.submitOnHold(eventId, sectionId, {
+      type: 'purchase',
+      holdId,
+      orderId: newId('ord'),
+    });
     if (result.kind !== 'purchased') throw new Error(`purchase answered ${result.kind}`);
     return { order: orderView(result.hold), firstTime: result.firstTime };
   }
@@ -124,11 +158,16 @@ export class TicketingService {
     await this.engine.submit(key, this.keySpec(entry, current.value.sectionId), { type: 'touch' });
   }
 
-  private async submitOnHold(eventId: string, sectionId: string, command: SectionCommand): Promise<SectionResult> {
+  private async submitOnHold(
+    eventId: string,
+    sectionId: string,
+    command: SectionCommand,
+  ): Promise<SectionResult> {
     try {
       return await this.submit(eventId, sectionId, command);
     } catch (err) {
-      if (!(err instanceof NotFoundError) || err.code !== 'HOLD_NOT_FOUND' || !('holdId' in command)) throw err;
+      if (!(err instanceof NotFoundError) || err.code !== 'HOLD_NOT_FOUND' || !('holdId' in command))
+        throw err;
       // The hold left the section and its outbox: its final record is in the holds map.
       return decideOnClosedHold(command, await this.closedHold(eventId, sectionId, command.holdId));
     }
@@ -142,7 +181,10 @@ export class TicketingService {
   private async closedHold(eventId: string, sectionId: string, holdId: string): Promise<Hold> {
     const hold = (await this.maps.holds.get(holdId))?.value;
     if (!hold || hold.eventId !== eventId || hold.sectionId !== sectionId) {
-      throw new NotFoundError('HOLD_NOT_FOUND', `hold ${holdId} not found in section ${sectionId} of event ${eventId}`);
+      throw new NotFoundError(
+        'HOLD_NOT_FOUND',
+        `hold ${holdId} not found in section ${sectionId} of event ${eventId}`,
+      );
     }
     return hold;
   }
@@ -159,13 +201,15 @@ export class TicketingService {
     const cached = entry.keySpecs.get(sectionId);
     if (cached) return cached;
     const spec = entry.record.sections.find((s) => s.id === sectionId);
-    if (!spec) throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
+    if (!spec)
+      throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
     const seatIndex = seatIndexOf(spec);
     const keySpec: SectionSpecOfKey = {
       rules: sectionRules(seatIndex),
       context: (now) => ({ now, event: entry.record, seatIndex }),
       create: () => newSection(entry.record.id, spec),
-      notFound: () => new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
+      notFound: () =>
+        new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
     };
     entry.keySpecs.set(sectionId, keySpec);
     return keySpec;

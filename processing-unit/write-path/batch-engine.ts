@@ -122,7 +122,11 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
       while (queue.items.length > 0) {
         const batch = queue.items.splice(0, this.maxBatch);
         try {
-          const outcomes = await this.commit(key, queue.spec, batch.map((p) => p.command));
+          const outcomes = await this.commit(
+            key,
+            queue.spec,
+            batch.map((p) => p.command),
+          );
           outcomes.forEach((outcome, i) => {
             if (outcome.ok) batch[i]!.resolve(outcome.value);
             else batch[i]!.reject(outcome.error);
@@ -169,7 +173,12 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
       if (events.length === 0 && !trimmed) return outcomes;
       if (events.length > 0) {
         state.version += 1;
-        appendOutbox<Snap, S>(state, { version: state.version, at: now, snapshot: spec.rules.snapshot(state), events });
+        appendOutbox<Snap, S>(state, {
+          version: state.version,
+          at: now,
+          snapshot: spec.rules.snapshot(state),
+          events,
+        });
       }
       state.nextDeadline = spec.rules.nextDeadline(state);
       if (await this.map.replaceIfSame(key, current.raw, state)) {

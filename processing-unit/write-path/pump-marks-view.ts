@@ -16,7 +16,11 @@ export class PumpMarksView {
       const value = Number(event.value);
       if (!((this.marks.get(event.key) ?? -1) >= value)) this.marks.set(event.key, value);
     };
-    this.listenerId = await this.map.addEntryListener({ added: remember, updated: remember }, undefined, true);
+    this.listenerId = await this.map.addEntryListener(
+      { added: remember, updated: remember },
+      undefined,
+      true,
+    );
   }
 
   get(key: string): number | undefined {

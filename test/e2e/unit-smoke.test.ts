@@ -17,16 +17,33 @@ describe('a unit on the real grid', () => {
       id: 'smoke',
       name: 'Smoke',
       startsAt: '2026-12-20T18:00:00Z',
-      sections: [{ id: 'ga', capacity: 10 }, { id: 'vip', seats: ['A-1', 'A-2', 'A-3'] }],
+      sections: [
+        { id: 'ga', capacity: 10 },
+        { id: 'vip', seats: ['A-1', 'A-2', 'A-3'] },
+      ],
     });
     expect(created.status).toBe(201);
-    const hold = await http('POST', `${base}/events/smoke/sections/ga/holds`, { customerId: 'c1', quantity: 2 });
+    const hold = await http('POST', `${base}/events/smoke/sections/ga/holds`, {
+      customerId: 'c1',
+      quantity: 2,
+    });
     expect(hold.status).toBe(201);
-    const seatHold = await http('POST', `${base}/events/smoke/sections/vip/holds`, { customerId: 'c2', seats: ['A-2'] });
+    const seatHold = await http('POST', `${base}/events/smoke/sections/vip/holds`, {
+      customerId: 'c2',
+      seats: ['A-2'],
+    });
     expect(seatHold.status).toBe(201);
-    const bought = await http('POST', `${base}/events/smoke/sections/ga/holds/${hold.body.holdId}/purchase`, {});
+    const bought = await http(
+      'POST',
+      `${base}/events/smoke/sections/ga/holds/${hold.body.holdId}/purchase`,
+      {},
+    );
     expect(bought.status).toBe(201);
-    const again = await http('POST', `${base}/events/smoke/sections/ga/holds/${hold.body.holdId}/purchase`, {});
+    const again = await http(
+      'POST',
+      `${base}/events/smoke/sections/ga/holds/${hold.body.holdId}/purchase`,
+      {},
+    );
     expect(again.status).toBe(200);
     expect(again.body.orderId).toBe(bought.body.orderId);
     const released = await http('DELETE', `${base}/events/smoke/sections/vip/holds/${seatHold.body.holdId}`);

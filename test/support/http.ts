@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- test answers are inspected loosely */
 import { request } from 'undici';
 
 export interface HttpAnswer<T = any> {
@@ -16,7 +17,10 @@ export async function http<T = any>(
   const hasBody = body !== undefined;
   const res = await request(url, {
     method: method as 'GET',
-    headers: { ...(hasBody && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(hasBody && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(hasBody ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.body.text();

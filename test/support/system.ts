@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { createPool } from '../../common/db/postgres.js';
 import { createRootLogger, type Logger } from '../../common/logger.js';
@@ -67,7 +67,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   const writer =
     options.writer === false
       ? undefined
-      : buildWriter({ port: 0, host: '127.0.0.1', databaseUrl: dbUrl, redisUrl, namespace, concurrency: 128, maxBatch: 500 }, log);
+      : buildWriter(
+          {
+            port: 0,
+            host: '127.0.0.1',
+            databaseUrl: dbUrl,
+            redisUrl,
+            namespace,
+            concurrency: 128,
+            maxBatch: 500,
+          },
+          log,
+        );
   await writer?.start();
   const pump = buildPump({ ...common, redisUrl, sweepIntervalMs: 200, staleMs: 500 }, log);
   await pump.start();

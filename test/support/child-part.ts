@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './system.js';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+export interface ChildPart {
+  url: string;
+  process: ChildProcess;
+  output(): string;
+  /** SIGKILL, as a crash; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM, a clean shutdown; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Runs one part of the system (`processing-unit`, `data-pump`, ...) from the build in `dist/`
+ * as a child process, so a test can kill it for real. Resolves when `/healthz` answers.
+ */
+export async function spawnPart(part: string, env: Record<string, string>): Promise<ChildPart> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [resolve(REPO, 'dist', part, 'main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = `http://127.0.0.1:${port}`;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  await waitFor(
+    async () => {
+      if (gone) throw new Error(`${part} exited during start:\n${output}`);
+      return fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    60_000,
+    `${part} to listen (did you run \`npm run build\`?)`,
+    100,
+  );
+  return {
+    url,
+    process: child,
+    output: () => output,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
