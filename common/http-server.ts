@@ -14,7 +14,7 @@ export type HttpServer = FastifyInstance<
 
 export interface HttpServerOptions {
   log: Logger;
-  /** Largest accepted body. API.md bodies are small; a seat map of 100,000 seats fits in 1 MiB... barely: 4 MiB. */
+  /** Largest accepted body; default 1 MiB (room for a section of about 90,000 short seat ids). */
   bodyLimit?: number;
 }
 
@@ -28,13 +28,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     loggerInstance: options.log,
     // Per-request logs would cost more than the requests; metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // API.md speaks JSON only: any other body is 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, options.log));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),

@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../support/http.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+
+/** Bad input gets a clear 4xx in the shape of API.md — never a 5xx — and harms nothing stored. */
+describe('bad input', () => {
+  let system: TestSystem;
+  let base: string;
+  const event = {
+    id: 'sturdy',
+    name: 'Sturdy',
+    startsAt: '2026-12-20T18:00:00Z',
+    sections: [
+      { id: 'ga', capacity: 100 },
+      { id: 'res', seats: ['A-1', 'A-2'] },
+    ],
+  };
+  const auctionBody = () => ({
+    id: 'lot',
+    title: 'Lot',
+    startingPrice: 1000,
+    minIncrement: 100,
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+
+  beforeAll(async () => {
+    system = await startSystem({ units: 1 });
+    base = system.unitUrls[0]!;
+    expect((await http('POST', `${base}/events`, event)).status).toBe(201);
+    expect((await http('POST', `${base}/auctions`, auctionBody())).status).toBe(201);
+    expect(
+      (await http('POST', `${base}/events/sturdy/sections/ga/holds`, { customerId: 'c', quantity: 3 }))
+        .status,
+    ).toBe(201);
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  const hold = (body: unknown) => http('POST', `${base}/events/sturdy/sections/ga/holds`, body);
+  const cases: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+    [
+      'malformed JSON',
+      () => http('POST', `${base}/events`, '{"id": "x",', { 'content-type': 'application/json' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'empty JSON body',
+      () => http('POST', `${base}/events`, '', { 'content-type': 'application/json' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['JSON array instead of object', () => hold([1, 2]), 400, 'VALIDATION_FAILED'],
+    ['quantity as a string', () => hold({ customerId: 'c', quantity: '2' }), 400, 'VALIDATION_FAILED'],
+    ['quantity zero', () => hold({ customerId: 'c', quantity: 0 }), 400, 'VALIDATION_FAILED'],
+    ['quantity negative', () => hold({ customerId: 'c', quantity: -1 }), 400, 'VALIDATION_FAILED'],
+    ['quantity fractional', () => hold({ customerId: 'c', quantity: 1.5 }), 400, 'VALIDATION_FAILED'],
+    ['quantity huge', () => hold({ customerId: 'c', quantity: 1e300 }), 400, 'VALIDATION_FAILED'],
+    [
+      'quantity above maxSeatsPerHold',
+      () => hold({ customerId: 'c', quantity: 11 }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['unknown field', () => hold({ customerId: 'c', quantity: 1, vip: true }), 400, 'VALIDATION_FAILED'],
+    ['missing customerId', () => hold({ quantity: 1 }), 400, 'VALIDATION_FAILED'],
+    ['bad identifier', () => hold({ customerId: 'c c', quantity: 1 }), 400, 'VALIDATION_FAILED'],
+    ['seats on a GA section', () => hold({ customerId: 'c', seats: ['A-1'] }), 400, 'VALIDATION_FAILED'],
+    [
+      'unknown seat',
+      () => http('POST', `${base}/events/sturdy/sections/res/holds`, { customerId: 'c', seats: ['Z-9'] }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'capacity zero',
+      () => http('POST', `${base}/events`, { ...event, id: 'e0', sections: [{ id: 's', capacity: 0 }] }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'capacity huge',
+      () => http('POST', `${base}/events`, { ...event, id: 'e1', sections: [{ id: 's', capacity: 1e12 }] }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'capacity and seats',
+      () =>
+        http('POST', `${base}/events`, {
+          ...event,
+          id: 'e2',
+          sections: [{ id: 's', capacity: 2, seats: ['a'] }],
+        }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'no sections',
+      () => http('POST', `${base}/events`, { ...event, id: 'e3', sections: [] }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'holdTtlSeconds too small',
+      () => http('POST', `${base}/events`, { ...event, id: 'e4', holdTtlSeconds: 1 }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'startsAt not a time',
+      () => http('POST', `${base}/events`, { ...event, id: 'e5', startsAt: 'next tuesday' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['existing event id', () => http('POST', `${base}/events`, event), 409, 'EVENT_EXISTS'],
+    ['unknown event', () => http('GET', `${base}/events/nope`), 404, 'EVENT_NOT_FOUND'],
+    ['unknown section', () => http('GET', `${base}/events/sturdy/sections/nope`), 404, 'SECTION_NOT_FOUND'],
+    [
+      'hold in unknown section',
+      () => http('POST', `${base}/events/sturdy/sections/nope/holds`, { customerId: 'c', quantity: 1 }),
+      404,
+      'SECTION_NOT_FOUND',
+    ],
+    [
+      'unknown hold',
+      () => http('GET', `${base}/events/sturdy/sections/ga/holds/nope`),
+      404,
+      'HOLD_NOT_FOUND',
+    ],
+    [
+      'purchase of unknown hold',
+      () => http('POST', `${base}/events/sturdy/sections/ga/holds/nope/purchase`, {}),
+      404,
+      'HOLD_NOT_FOUND',
+    ],
+    [
+      'purchase with a body',
+      () => http('POST', `${base}/events/sturdy/sections/ga/holds/nope/purchase`, { pay: 1 }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'release of unknown hold',
+      () => http('DELETE', `${base}/events/sturdy/sections/ga/holds/nope`),
+      404,
+      'HOLD_NOT_FOUND',
+    ],
+    ['bad id in the path', () => http('GET', `${base}/events/${'x'.repeat(65)}`), 400, 'VALIDATION_FAILED'],
+    ['unknown auction', () => http('GET', `${base}/auctions/nope`), 404, 'AUCTION_NOT_FOUND'],
+    [
+      'bid on unknown auction',
+      () => http('POST', `${base}/auctions/nope/bids`, { bidderId: 'b', amount: 1000 }),
+      404,
+      'AUCTION_NOT_FOUND',
+    ],
+    [
+      'fractional money',
+      () => http('POST', `${base}/auctions/lot/bids`, { bidderId: 'b', amount: 1000.5 }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'money above 10^12',
+      () => http('POST', `${base}/auctions/lot/bids`, { bidderId: 'b', amount: 1e12 + 1 }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'money as a string',
+      () => http('POST', `${base}/auctions/lot/bids`, { bidderId: 'b', amount: '1000' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'bid below starting price',
+      () => http('POST', `${base}/auctions/lot/bids`, { bidderId: 'b', amount: 999 }),
+      409,
+      'BID_TOO_LOW',
+    ],
+    ['bids limit zero', () => http('GET', `${base}/auctions/lot/bids?limit=0`), 400, 'VALIDATION_FAILED'],
+    [
+      'bids limit huge',
+      () => http('GET', `${base}/auctions/lot/bids?limit=100000`),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'bids limit not a number',
+      () => http('GET', `${base}/auctions/lot/bids?limit=ten`),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'auction ending before it starts',
+      () =>
+        http('POST', `${base}/auctions`, {
+          ...auctionBody(),
+          id: 'lot2',
+          startsAt: new Date(Date.now() + 7_200_000).toISOString(),
+        }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['existing auction id', () => http('POST', `${base}/auctions`, auctionBody()), 409, 'AUCTION_EXISTS'],
+    [
+      'a 2 MB body',
+      () =>
+        http(
+          'POST',
+          `${base}/events`,
+          JSON.stringify({ ...event, id: 'big', name: 'x'.repeat(2 * 1024 * 1024) }),
+          { 'content-type': 'application/json' },
+        ),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'wrong content type',
+      () => http('POST', `${base}/events`, JSON.stringify(event), { 'content-type': 'text/plain' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'Idempotency-Key too long',
+      () =>
+        http(
+          'POST',
+          `${base}/events/sturdy/sections/ga/holds`,
+          { customerId: 'c', quantity: 1 },
+          { 'idempotency-key': 'k'.repeat(129) },
+        ),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['unknown route', () => http('GET', `${base}/nothing/here`), 404, 'NOT_FOUND'],
+  ];
+
+  it.each(cases)('%s', async (_name, send, status, code) => {
+    const answer = await send();
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject({ error: { code, message: expect.any(String) } });
+  });
+
+  it('left what was stored unharmed', async () => {
+    const view = await http('GET', `${base}/events/sturdy`);
+    expect(view.body.sections).toEqual([
+      expect.objectContaining({ id: 'ga', capacity: 100, held: 3, sold: 0, available: 97 }),
+      expect.objectContaining({ id: 'res', capacity: 2, held: 0, sold: 0, available: 2 }),
+    ]);
+    expect((await http('GET', `${base}/auctions/lot`)).body).toMatchObject({ bidCount: 0, highestBid: null });
+  });
+});
