@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http } from '../support/http.js';
+import { http, type HttpAnswer } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 /** Bad input gets a clear 4xx in the shape of API.md — never a 5xx — and harms nothing stored. */
@@ -38,7 +38,7 @@ describe('bad input', () => {
   });
 
   const hold = (body: unknown) => http('POST', `${base}/events/sturdy/sections/ga/holds`, body);
-  const cases: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+  const cases: Array<[string, () => Promise<HttpAnswer>, number, string]> = [
     [
       'malformed JSON',
       () => http('POST', `${base}/events`, '{"id": "x",', { 'content-type': 'application/json' }),
