@@ -1,0 +1,33 @@
+/**
+ * Turns a child's pino JSON line into one line a person reads in a terminal:
+ * `12:04:01 INFO  unit-8100  unit listening url=http://127.0.0.1:8100`. Non-JSON lines pass through.
+ */
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'part', 'module', 'unit', 'name']);
+
+export function formatLogLine(name: string, line: string): string {
+  const tag = name.padEnd(12);
+  if (!line.startsWith('{')) return `         ${'     '} ${tag} ${line}`;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const time = typeof entry.time === 'string' ? entry.time.slice(11, 19) : '';
+    const level = LEVELS[Number(entry.level)] ?? 'INFO ';
+    const fields = Object.entries(entry)
+      .filter(([key]) => !SKIP.has(key))
+      .map(([key, value]) => {
+        if (key === 'err' && value && typeof value === 'object')
+          return `err="${String((value as { message?: unknown }).message)}"`;
+        return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+      });
+    return `${time} ${level} ${tag} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+  } catch {
+    return `         ${'     '} ${tag} ${line}`;
+  }
+}
