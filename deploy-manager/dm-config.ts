@@ -1,10 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonEnv, splitList } from '../common/config.js';
 
-const { HZ_MEMBERS: _members, ...Shared } = CommonEnv;
 
 export const DeployEnv = Type.Object({
-  ...Shared,
+  ...CommonEnv,
   /** An existing cluster (`host:port,...`). Unset: the deploy manager starts members itself. */
   HZ_MEMBERS: Type.Optional(Type.String()),
   HZ_MEMBER_COUNT: Type.Integer({ minimum: 1, maximum: 9, default: 2 }),
