@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import type { Logger } from './logger.js';
 import { ServiceUnavailableError } from './errors.js';
 
@@ -32,9 +33,32 @@ export function runProcess(lifecycle: Lifecycle, log: Logger): void {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Started by the deploy manager: when it goes away (even killed -9), so do we, cleanly.
+  if (process.connected) {
+    process.on('disconnect', () => {
+      detachOutput();
+      shutdown('parent gone');
+    });
+  }
   lifecycle.start().catch((err: unknown) => {
     if (err instanceof ServiceUnavailableError) log.fatal({ service: err.service }, err.message);
     else log.fatal({ err }, 'failed to start');
     void lifecycle.close().finally(() => process.exit(1));
   });
+}
+
+/**
+ * Our stdout and stderr are pipes to the manager; once it is gone every log write fails with
+ * EPIPE (and pino retries it forever). Point them at /dev/null: POSIX `open` takes the lowest
+ * free descriptor, so closing 1 then opening gives 1 again.
+ */
+function detachOutput(): void {
+  for (const fd of [1, 2]) {
+    try {
+      closeSync(fd);
+      openSync('/dev/null', 'w');
+    } catch {
+      // nothing more to do: the shutdown timer still ends the process
+    }
+  }
 }

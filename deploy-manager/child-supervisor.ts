@@ -77,9 +77,12 @@ export class ChildSupervisor {
 
   private launch(managed: Managed): void {
     const { spec } = managed;
+    // Its own process group, so a Ctrl-C reaches only the manager, which stops children in order;
+    // the IPC channel tells the child when the manager is gone, so none outlives it.
     const child = spawn(process.execPath, [spec.script], {
       env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
     });
     managed.process = child;
     managed.state.pid = child.pid;

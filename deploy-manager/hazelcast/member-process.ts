@@ -83,7 +83,9 @@ export async function startMember(opts: StartMemberOptions): Promise<MemberHandl
     log.warn({ port }, 'setpriv --pdeathsig is not available: the member outlives a killed parent');
   const [command, args] = commandLine(opts, withSetpriv);
   const started = Date.now();
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: memberEnv() });
+  // A process group of its own: a Ctrl-C in the terminal reaches the manager alone, which stops
+  // the members last, after the data is safe. pdeathsig (above) still ends it if the manager dies.
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: memberEnv(), detached: true });
   closeSync(fd);
 
   let exitCode: number | null | undefined;

@@ -70,3 +70,21 @@ export async function spawnPart(part: string, env: Record<string, string>): Prom
     },
   };
 }
+
+/** `count` consecutive free ports, searched from a random start in 20000..40000. */
+export async function freePortRange(count: number): Promise<number> {
+  const { createServer: create } = await import('node:net');
+  const isFree = (port: number) =>
+    new Promise<boolean>((done) => {
+      const server = create();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i += 1) ok = await isFree(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
