@@ -28,6 +28,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     loggerInstance: options.log,
     // Per-request logs would cost more than the requests; metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: on the hot path it is pure cost; errors log their own context.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     ajv: {

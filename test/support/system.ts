@@ -9,6 +9,7 @@ import { createRedis } from '../../common/redis.js';
 import { buildPump, type DataPump } from '../../data-pump/build-pump.js';
 import { buildReader, type DataReader } from '../../data-reader/build-reader.js';
 import { buildWriter, type DataWriter } from '../../data-writer/build-writer.js';
+import { buildGrid, type Grid } from '../../messaging-grid/build-grid.js';
 import { buildUnit, type Unit } from '../../processing-unit/build-unit.js';
 import { databaseUrl, TEST_REDIS_URL } from './test-env.js';
 
@@ -32,6 +33,9 @@ export interface TestSystem {
   hzClusterName: string;
   units: Unit[];
   unitUrls: string[];
+  /** The messaging grid in front of the units: the public entry point. */
+  grid: Grid;
+  gridUrl: string;
   pump: DataPump;
   writer: DataWriter | undefined;
   reader: DataReader;
@@ -100,6 +104,30 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   }
   await reader.whenWarm();
   await waitFor(() => units.every((u) => u.ready), 10_000, 'units ready');
+  const grid = buildGrid(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      unitUrls: units.map((u) => u.url),
+      healthIntervalMs: 100,
+      healthTimeoutMs: 2_000,
+      maxInFlight: 50_000,
+      requestTimeoutMs: 30_000,
+      unitConnections: 64,
+      adminToken: undefined,
+    },
+    log,
+  );
+  await grid.start();
+  await waitFor(
+    () =>
+      fetch(`${grid.url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    10_000,
+    'messaging grid ready',
+  );
   const db = createPool(dbUrl, 4);
   const queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(redisUrl) });
 
@@ -111,6 +139,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     hzClusterName,
     units,
     unitUrls: units.map((u) => u.url),
+    grid,
+    gridUrl: grid.url,
     pump,
     writer,
     reader,
@@ -129,6 +159,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       );
     },
     async close() {
+      await grid.close();
       for (const unit of units) await unit.close();
       await pump.close();
       await system.drained().catch(() => undefined);

@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import { createHttpServer } from '../common/http-server.js';
+import type { Logger } from '../common/logger.js';
+import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import type { GridConfig } from './grid-config.js';
+import { createGridMetrics } from './grid-metrics.js';
+import { registerProxy } from './proxy.js';
+import { UnitPool } from './unit-pool.js';
+
+/** Largest request body the grid forwards; above it, 413 PAYLOAD_TOO_LARGE without bothering a unit. */
+export const BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface Grid {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** `http://host:port`, known once started. */
+  readonly url: string;
+  /** Replaces the units behind the grid; resolves once each new unit has had its first health check. */
+  setUnits(urls: readonly string[]): Promise<void>;
+}
+
+/**
+ * The messaging grid: the one public port. Sends each request to a ready processing unit, the
+ * same unit for every request about one aggregate, and sheds load it cannot carry.
+ */
+export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
+  const log = rootLog.child({ part: 'messaging-grid' });
+  const registry = createRegistry('messaging-grid');
+  const pool = new UnitPool(config.unitUrls, {
+    healthIntervalMs: config.healthIntervalMs,
+    healthTimeoutMs: config.healthTimeoutMs,
+    connections: config.unitConnections,
+    log: log.child({ module: 'unit-pool' }),
+  });
+  const app = createHttpServer({ log: log.child({ module: 'http' }), bodyLimit: BODY_LIMIT });
+  const gauges = {
+    inFlight: () => proxy.inFlight,
+    readyUnits: () => pool.ready.length,
+    units: () => pool.size,
+  };
+  const metrics = createGridMetrics(registry, gauges);
+  const proxy = registerProxy(app, {
+    pool,
+    metrics,
+    maxInFlight: config.maxInFlight,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log: log.child({ module: 'proxy' }),
+  });
+  const readiness = (): Readiness => {
+    const details = { readyUnits: pool.ready.length, units: pool.size };
+    if (pool.ready.length > 0) return { ready: true, details };
+    return {
+      ready: false,
+      reason: pool.size === 0 ? 'no processing units configured' : 'no processing unit is ready',
+      details,
+    };
+  };
+  registerOpsRoutes(app, registry, readiness);
+  registerAdminRoutes(app, {
+    token: config.adminToken,
+    units: () => pool.list(),
+    setUnits: (urls) => pool.setUnits(urls),
+  });
+  let url = '';
+
+  return {
+    get url() {
+      return url;
+    },
+
+    setUnits: (urls) => pool.setUnits(urls),
+
+    async start() {
+      await pool.start();
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address() as AddressInfo;
+      url = `http://${config.host}:${address.port}`;
+      if (config.adminToken === undefined)
+        log.warn('ADMIN_TOKEN is not set: /admin/units is open to anyone who reaches this port');
+      log.info({ url, units: pool.list() }, 'messaging grid listening');
+    },
+
+    async close() {
+      // Stop accepting and let in-flight requests finish, then close the unit connections and stop polling.
+      proxy.drain();
+      const closed = app.close();
+      // Node closes the connections idle when the server closes; a keep-alive connection whose request
+      // finishes later would hold the close up until its keep-alive timeout.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await closed;
+      } finally {
+        clearInterval(sweep);
+      }
+      await pool.close();
+      log.info('messaging grid stopped');
+    },
+  };
+}

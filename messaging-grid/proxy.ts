@@ -1,0 +1,323 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { RetryLaterError } from '../common/errors.js';
+import { sendError } from '../common/http-errors.js';
+import type { HttpServer } from '../common/http-server.js';
+import type { Logger } from '../common/logger.js';
+import { UnitFailedError, UnitTimeoutError } from './grid-errors.js';
+import { NO_UNIT, type FailoverReason, type GridMetrics } from './grid-metrics.js';
+import { Rendezvous } from './rendezvous.js';
+import { routingKey } from './routing-key.js';
+import { describeError, type UnitPool, type UnitTarget } from './unit-pool.js';
+
+export interface ProxyOptions {
+  pool: UnitPool;
+  metrics: GridMetrics;
+  /** Requests being proxied beyond which new ones get 429 OVERLOADED. */
+  maxInFlight: number;
+  /** Longest wait for the unit's headers, and between chunks of its body. */
+  requestTimeoutMs: number;
+  log: Logger;
+}
+
+export interface ProxyControl {
+  readonly inFlight: number;
+  /** From now on every proxied answer says `Connection: close`, so clients leave before the server closes. */
+  drain(): void;
+}
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** Tries after the first one, each on the next unit in rank order. */
+const MAX_RETRIES = 2;
+/** Methods whose repetition is harmless even when the first try may have done the work. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** A unit refusing before doing anything (its onRequest hook, or Fastify closing): safe to retry elsewhere. */
+const NOT_READY_MARK = Buffer.from('"NOT_READY"');
+const CLOSING_MARK = Buffer.from('{"error":"Service Unavailable"');
+const EMPTY = Buffer.alloc(0);
+
+/** Node and undici error codes that mean the request never left the grid. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+interface Answer {
+  unit: UnitTarget;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** How a try failed: `connect` nothing sent; `reset` before any answer; `partial` answer cut short; `timeout`. */
+type Failure = 'connect' | 'reset' | 'partial' | 'timeout';
+
+class AttemptFailed {
+  constructor(
+    readonly failure: Failure,
+    readonly error: unknown,
+  ) {}
+}
+
+/**
+ * One try on one unit, straight on undici's dispatcher: the answer is collected as the chunks
+ * arrive (usually one, so no copy), without a stream, a promise per step or an async resource
+ * per request, which is what `request()` would add on this hot path.
+ */
+class UnitCall implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private responded = false;
+
+  constructor(
+    private readonly unit: UnitTarget,
+    private readonly resolve: (answer: Answer) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    this.responded = true;
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const { chunks } = this;
+    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.resolve({ unit: this.unit, status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    // An error without a code is not the network's: our bug, a 500.
+    if (codeOf(error) === undefined) this.reject(error);
+    else this.reject(new AttemptFailed(classify(error, this.responded ? 'partial' : 'reset'), error));
+  }
+}
+
+/**
+ * The catch-all route: every request that is not the grid's own goes to a ready unit, chosen by
+ * the aggregate key in its path (rendezvous hashing) or round robin when it has none. Bodies are
+ * forwarded as bytes, never parsed: the unit judges them.
+ */
+export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyControl {
+  const { pool, metrics, maxInFlight, requestTimeoutMs, log } = options;
+  let inFlight = 0;
+  let draining = false;
+  let roundRobin = 0;
+  let table: Rendezvous<UnitTarget> | undefined;
+  let tableOf: readonly UnitTarget[] | undefined;
+  // Shared instances: a stack trace per shed request would cost the most exactly when the grid can least afford it.
+  const overloaded = new RetryLaterError('OVERLOADED', 'the messaging grid is at capacity', 1);
+  const notReady = new RetryLaterError('NOT_READY', 'no processing unit is ready', 1);
+  const unitsGone = new RetryLaterError('NOT_READY', 'no processing unit could be reached', 1);
+
+  const rendezvous = (ready: readonly UnitTarget[]): Rendezvous<UnitTarget> => {
+    if (ready !== tableOf) {
+      table = new Rendezvous(ready, (unit) => unit.url);
+      tableOf = ready;
+    }
+    return table!;
+  };
+
+  const send = (
+    unit: UnitTarget,
+    request: FastifyRequest,
+    headers: Record<string, string>,
+  ): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      unit.dispatcher.dispatch(
+        {
+          method: request.method as Dispatcher.HttpMethod,
+          path: request.url,
+          headers,
+          body: (request.body as Buffer | undefined) ?? null,
+          headersTimeout: requestTimeoutMs,
+          bodyTimeout: requestTimeoutMs,
+        },
+        new UnitCall(unit, resolve, reject),
+      );
+    });
+
+  async function forward(request: FastifyRequest): Promise<Answer> {
+    const ready = pool.ready;
+    if (ready.length === 0) throw notReady;
+    const key = routingKey(request.url);
+    let start = 0;
+    let unit: UnitTarget;
+    if (key === null) {
+      start = roundRobin;
+      roundRobin = roundRobin >= 1_000_000_000 ? 0 : roundRobin + 1;
+      unit = ready[start % ready.length]!;
+    } else {
+      unit = rendezvous(ready).pick(key)!;
+    }
+    const headers = forwardedHeaders(request.headers);
+    let order: readonly UnitTarget[] | undefined;
+    const next = (attempt: number): UnitTarget | undefined => {
+      if (attempt >= MAX_RETRIES) return undefined;
+      order ??= key === null ? rotate(ready, start % ready.length) : rendezvous(ready).rank(key);
+      return order[attempt + 1];
+    };
+
+    for (let attempt = 0; ; attempt++) {
+      let answer: Answer;
+      try {
+        answer = await send(unit, request, headers);
+      } catch (err) {
+        if (!(err instanceof AttemptFailed)) throw err;
+        const { failure, error } = err;
+        if (failure === 'connect' || failure === 'reset') pool.markDown(unit, describeError(error));
+        const retry =
+          failure === 'connect' ||
+          (failure === 'reset' &&
+            (IDEMPOTENT.has(request.method) || headers['idempotency-key'] !== undefined)) ||
+          (failure === 'partial' && (request.method === 'GET' || request.method === 'HEAD'));
+        const following = retry ? next(attempt) : undefined;
+        if (following !== undefined) {
+          metrics.failover(failure as FailoverReason);
+          log.debug({ unit: unit.url, next: following.url, failure, err: error }, 'failing over');
+          unit = following;
+          continue;
+        }
+        throw toHttpError(failure, error, unit, unitsGone);
+      }
+      if (answer.status === 503 && refusedUntouched(answer.body)) {
+        pool.markDown(unit, 'answered 503 NOT_READY');
+        const following = next(attempt);
+        if (following !== undefined) {
+          metrics.failover('not-ready');
+          unit = following;
+          continue;
+        }
+      }
+      return answer;
+    }
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    let target = NO_UNIT;
+    inFlight++;
+    try {
+      const answer = await forward(request);
+      target = answer.unit.url;
+      void reply.code(answer.status);
+      const { headers } = answer;
+      const contentType = headers['content-type'];
+      if (contentType !== undefined) void reply.header('content-type', contentType);
+      const retryAfter = headers['retry-after'];
+      if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
+      const replayed = headers['idempotent-replayed'];
+      if (replayed !== undefined) void reply.header('idempotent-replayed', replayed);
+      if (draining) void reply.header('connection', 'close');
+      return await reply.send(answer.body);
+    } catch (err) {
+      return sendError(err, request, reply, log);
+    } finally {
+      inFlight--;
+      metrics.forUnit(target).observe(reply.statusCode, reply.elapsedTime / 1000);
+    }
+  }
+
+  const shed = metrics.forUnit(NO_UNIT);
+  void app.register(async (scope) => {
+    // Bytes in, bytes out: no parser but this one in this scope, whatever the content type.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    // What the grid refuses before the handler runs (429 above MAX_IN_FLIGHT, 413, 415) counts too.
+    scope.setErrorHandler((error, request, reply) => {
+      sendError(error, request, reply, log);
+      shed.observe(reply.statusCode, reply.elapsedTime / 1000);
+    });
+    scope.route({
+      method: METHODS,
+      url: '/*',
+      exposeHeadRoute: false,
+      onRequest: (_request, _reply, done) => done(inFlight < maxInFlight ? undefined : overloaded),
+      handler: handle,
+    });
+  });
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    drain() {
+      draining = true;
+    },
+  };
+}
+
+/** The request headers a unit needs; everything else (cookies, hop-by-hop, host) stays at the grid. */
+function forwardedHeaders(incoming: IncomingHttpHeaders): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const contentType = incoming['content-type'];
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  const key = incoming['idempotency-key'];
+  if (key !== undefined) headers['idempotency-key'] = Array.isArray(key) ? key.join(', ') : key;
+  const accept = incoming.accept;
+  if (accept !== undefined) headers.accept = accept;
+  return headers;
+}
+
+function rotate<T>(items: readonly T[], start: number): T[] {
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+function refusedUntouched(body: Buffer): boolean {
+  return body.includes(NOT_READY_MARK) || body.subarray(0, CLOSING_MARK.length).equals(CLOSING_MARK);
+}
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // Happy eyeballs (several addresses per host) fails with an AggregateError of the per-address errors.
+  if (err instanceof AggregateError) return codeOf(err.errors[0]);
+  return undefined;
+}
+
+function classify(err: unknown, otherwise: 'reset' | 'partial'): Failure {
+  const code = codeOf(err);
+  if (code !== undefined && TIMEOUTS.has(code)) return 'timeout';
+  if (code !== undefined && NOT_SENT.has(code)) return otherwise === 'reset' ? 'connect' : 'partial';
+  return otherwise;
+}
+
+function toHttpError(failure: Failure, error: unknown, unit: UnitTarget, unitsGone: RetryLaterError): Error {
+  switch (failure) {
+    case 'connect':
+      return unitsGone;
+    case 'timeout':
+      return new UnitTimeoutError(
+        'the processing unit did not answer in time; the request may still take effect: repeat it with the same Idempotency-Key',
+        unit.url,
+        error,
+      );
+    case 'reset':
+    case 'partial':
+      return new UnitFailedError(
+        'the processing unit failed while handling the request; whether it took effect is unknown: repeat it with the same Idempotency-Key',
+        unit.url,
+        error,
+      );
+  }
+}

@@ -1,0 +1,52 @@
+import { sectionKey } from '../common/map-names.js';
+
+/**
+ * The aggregate a request is about, read from its path (and never from its body: the grid does
+ * not parse bodies). Every request about one aggregate should reach the same unit, so that its
+ * per-key queue batches them (ARCHITECTURE.md, the write path, step 1):
+ *
+ * - `/events/{eventId}/sections/{sectionId}` and below: `section:{eventId}.{sectionId}`
+ * - `/events/{eventId}`: `event:{eventId}`
+ * - `/auctions/{auctionId}` and below: `auction:{auctionId}`
+ * - anything else (`POST /events`, `POST /auctions`, unknown paths): `null`, no affinity.
+ *
+ * The method does not change the key: every route on one aggregate, read or write, shares it.
+ * Affinity is for speed only; a path the units will refuse may go anywhere.
+ */
+export function routingKey(url: string): string | null {
+  let end = url.indexOf('?');
+  if (end === -1) end = url.length;
+  if (url.startsWith('/events/')) {
+    const eventEnd = segmentEnd(url, 8, end);
+    if (eventEnd === 8) return null;
+    const eventId = segment(url, 8, eventEnd);
+    if (url.startsWith('/sections/', eventEnd)) {
+      const start = eventEnd + 10;
+      const sectionEnd = segmentEnd(url, start, end);
+      if (sectionEnd > start) return `section:${sectionKey(eventId, segment(url, start, sectionEnd))}`;
+    }
+    return `event:${eventId}`;
+  }
+  if (url.startsWith('/auctions/')) {
+    const auctionEnd = segmentEnd(url, 10, end);
+    if (auctionEnd === 10) return null;
+    return `auction:${segment(url, 10, auctionEnd)}`;
+  }
+  return null;
+}
+
+function segmentEnd(url: string, start: number, end: number): number {
+  const slash = url.indexOf('/', start);
+  return slash === -1 || slash > end ? end : slash;
+}
+
+/** The path segment, percent-decoded the way the unit's router will decode it. */
+function segment(url: string, start: number, end: number): string {
+  const raw = url.slice(start, end);
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

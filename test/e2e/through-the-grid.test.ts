@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../support/http.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+
+/** The public path: client → messaging grid → units → grid → pump → writer → Postgres. */
+describe('end to end through the messaging grid', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startSystem({ units: 2 });
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('create → hold → purchase → release, and the rows in Postgres', async () => {
+    const api = system.gridUrl;
+    const created = await http('POST', `${api}/events`, {
+      id: 'final-2026',
+      name: 'Cup final',
+      startsAt: '2026-12-20T18:00:00Z',
+      holdTtlSeconds: 600,
+      maxSeatsPerHold: 10,
+      sections: [
+        { id: 'north', capacity: 20000 },
+        { id: 'vip', seats: ['A-1', 'A-2', 'A-3'] },
+      ],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.sections).toEqual([
+      { id: 'north', kind: 'GA', capacity: 20000, available: 20000, held: 0, sold: 0 },
+      { id: 'vip', kind: 'RESERVED', capacity: 3, available: 3, held: 0, sold: 0 },
+    ]);
+
+    const ga = await http('POST', `${api}/events/final-2026/sections/north/holds`, {
+      customerId: 'c-17',
+      quantity: 2,
+    });
+    expect(ga.status).toBe(201);
+    expect(ga.body).toMatchObject({
+      eventId: 'final-2026',
+      sectionId: 'north',
+      customerId: 'c-17',
+      quantity: 2,
+      status: 'HELD',
+    });
+    const best = await http('POST', `${api}/events/final-2026/sections/vip/holds`, {
+      customerId: 'c-18',
+      quantity: 2,
+    });
+    expect(best.body).toMatchObject({ status: 'HELD', seats: ['A-1', 'A-2'] });
+    const seat = await http('POST', `${api}/events/final-2026/sections/vip/holds`, {
+      customerId: 'c-19',
+      seats: ['A-1'],
+    });
+    expect(seat.status).toBe(409);
+    expect(seat.body.error).toMatchObject({ code: 'SEAT_UNAVAILABLE', details: { seats: ['A-1'] } });
+
+    const order = await http(
+      'POST',
+      `${api}/events/final-2026/sections/north/holds/${ga.body.holdId}/purchase`,
+      {},
+    );
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ holdId: ga.body.holdId, status: 'CONFIRMED', quantity: 2 });
+    const held = await http('GET', `${api}/events/final-2026/sections/north/holds/${ga.body.holdId}`);
+    expect(held.body).toMatchObject({ status: 'PURCHASED', orderId: order.body.orderId });
+    expect(
+      (await http('DELETE', `${api}/events/final-2026/sections/north/holds/${ga.body.holdId}`)).status,
+    ).toBe(409);
+    expect(
+      (await http('DELETE', `${api}/events/final-2026/sections/vip/holds/${best.body.holdId}`)).status,
+    ).toBe(204);
+    const vip = await http('GET', `${api}/events/final-2026/sections/vip`);
+    expect(vip.body).toMatchObject({
+      held: 0,
+      available: 3,
+      seats: { 'A-1': 'AVAILABLE', 'A-2': 'AVAILABLE', 'A-3': 'AVAILABLE' },
+    });
+    expect((await http('GET', `${api}/readyz`)).status).toBe(200);
+
+    await system.drained();
+    expect((await system.db.query('SELECT event_id, name, hold_ttl_seconds FROM events')).rows).toEqual([
+      { event_id: 'final-2026', name: 'Cup final', hold_ttl_seconds: 600 },
+    ]);
+    expect(
+      (
+        await system.db.query(
+          'SELECT section_id, kind, capacity, held, sold FROM sections ORDER BY section_id',
+        )
+      ).rows,
+    ).toEqual([
+      { section_id: 'north', kind: 'GA', capacity: 20000, held: 0, sold: 2 },
+      { section_id: 'vip', kind: 'RESERVED', capacity: 3, held: 0, sold: 0 },
+    ]);
+    const holds = await system.db.query(
+      'SELECT hold_id, status, order_id, seats FROM holds ORDER BY created_at',
+    );
+    expect(holds.rows).toEqual([
+      { hold_id: ga.body.holdId, status: 'PURCHASED', order_id: order.body.orderId, seats: null },
+      { hold_id: best.body.holdId, status: 'RELEASED', order_id: null, seats: ['A-1', 'A-2'] },
+    ]);
+    expect((await system.db.query('SELECT order_id, hold_id, quantity FROM orders')).rows).toEqual([
+      { order_id: order.body.orderId, hold_id: ga.body.holdId, quantity: 2 },
+    ]);
+  });
+});
