@@ -2,6 +2,7 @@ import type { IMap } from 'hazelcast-client';
 import type { AuctionAggregate } from './bidding-model.js';
 import type { HazelcastClient } from './grid-client.js';
 import { JsonMap } from './json-map.js';
+import { sectionCodec } from './section-codec.js';
 import type { GridNames } from './map-names.js';
 import type { EventAggregate, Hold, SectionAggregate } from './ticketing-model.js';
 
@@ -33,7 +34,7 @@ export type AggregateMapName = (typeof AGGREGATE_MAPS)[number];
 export async function openGridMaps(client: HazelcastClient, names: GridNames): Promise<GridMaps> {
   const maps: GridMaps = {
     events: await JsonMap.open<EventAggregate>(client, names.events),
-    sections: await JsonMap.open<SectionAggregate>(client, names.sections),
+    sections: await JsonMap.open<SectionAggregate>(client, names.sections, sectionCodec),
     holds: await JsonMap.open<Hold>(client, names.holds),
     auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions),
     idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),

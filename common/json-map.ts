@@ -7,15 +7,35 @@ export interface Versioned<T> {
   readonly value: T;
 }
 
+/** How a map's values are stored: a compact form on the wire, the full form in code. */
+export interface JsonCodec<T> {
+  encode(value: T): unknown;
+  decode(stored: unknown): T;
+}
+
+const IDENTITY: JsonCodec<never> = { encode: (v) => v, decode: (v) => v as never };
+
 /**
  * A typed view of an IMap whose values are JSON documents (so members can query and index their
  * attributes). Every read parses into a fresh object the caller may mutate freely.
  */
 export class JsonMap<T> {
-  private constructor(readonly map: IMap<string, HazelcastJsonValue>) {}
+  private constructor(
+    readonly map: IMap<string, HazelcastJsonValue>,
+    private readonly codec: JsonCodec<T>,
+  ) {}
 
-  static async open<T>(client: HazelcastClient, name: string): Promise<JsonMap<T>> {
-    return new JsonMap<T>(await client.getMap<string, HazelcastJsonValue>(name));
+  static async open<T>(client: HazelcastClient, name: string, codec?: JsonCodec<T>): Promise<JsonMap<T>> {
+    return new JsonMap<T>(await client.getMap<string, HazelcastJsonValue>(name), codec ?? (IDENTITY as JsonCodec<T>));
+  }
+
+  /** A fresh object from a raw value (the caller may mutate it). */
+  decode(raw: HazelcastJsonValue): T {
+    return this.codec.decode(JSON.parse(raw.toString()));
+  }
+
+  private encode(value: T): HazelcastJsonValue {
+    return new HazelcastJsonValue(JSON.stringify(this.codec.encode(value)));
   }
 
   get name(): string {
@@ -24,14 +44,14 @@ export class JsonMap<T> {
 
   async get(key: string): Promise<Versioned<T> | null> {
     const raw = await this.map.get(key);
-    return raw == null ? null : { raw, value: JSON.parse(raw.toString()) as T };
+    return raw == null ? null : { raw, value: this.decode(raw) };
   }
 
   async getAll(keys: string[]): Promise<Map<string, Versioned<T>>> {
     const result = new Map<string, Versioned<T>>();
     if (keys.length === 0) return result;
     for (const [key, raw] of await this.map.getAll(keys)) {
-      if (raw != null) result.set(key, { raw, value: JSON.parse(raw.toString()) as T });
+      if (raw != null) result.set(key, { raw, value: this.decode(raw) });
     }
     return result;
   }
@@ -42,23 +62,23 @@ export class JsonMap<T> {
     expected: HazelcastJsonValue,
     next: T,
   ): Promise<HazelcastJsonValue | null> {
-    const raw = new HazelcastJsonValue(JSON.stringify(next));
+    const raw = this.encode(next);
     return (await this.map.replaceIfSame(key, expected, raw)) ? raw : null;
   }
 
   /** Creates the entry unless it exists. Returns null when created, or the existing value. */
   async putIfAbsent(key: string, value: T, ttlMs?: number): Promise<Versioned<T> | null> {
-    const existing = await this.map.putIfAbsent(key, new HazelcastJsonValue(JSON.stringify(value)), ttlMs);
-    return existing == null ? null : { raw: existing, value: JSON.parse(existing.toString()) as T };
+    const existing = await this.map.putIfAbsent(key, this.encode(value), ttlMs);
+    return existing == null ? null : { raw: existing, value: this.decode(existing) };
   }
 
   async set(key: string, value: T, ttlMs?: number): Promise<void> {
-    await this.map.set(key, new HazelcastJsonValue(JSON.stringify(value)), ttlMs);
+    await this.map.set(key, this.encode(value), ttlMs);
   }
 
   async setAll(entries: Array<[string, T]>): Promise<void> {
     if (entries.length === 0) return;
-    await this.map.setAll(entries.map(([k, v]) => [k, new HazelcastJsonValue(JSON.stringify(v))]));
+    await this.map.setAll(entries.map(([k, v]) => [k, this.encode(v)]));
   }
 
   async keysWhere(predicate: Predicate): Promise<string[]> {

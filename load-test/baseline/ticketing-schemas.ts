@@ -1,0 +1,42 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id, IsoTime } from '../../common/api-schemas.js';
+
+/** Request schemas of API.md's ticketing routes (the baseline's copy; strict: unknown fields are refused). */
+export const CreateEventBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    startsAt: IsoTime,
+    holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600 })),
+    maxSeatsPerHold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    sections: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+          seats: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100_000 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 500 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const HoldBody = Type.Object(
+  {
+    customerId: Id,
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    seats: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type HoldBody = Static<typeof HoldBody>;
+
+export const PurchaseBody = Type.Object({}, { additionalProperties: false });
+
+export const EventParams = Type.Object({ eventId: Id });
+export const SectionParams = Type.Object({ eventId: Id, sectionId: Id });
+export const HoldParams = Type.Object({ eventId: Id, sectionId: Id, holdId: Id });

@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { runBench } from './bench.js';
+import { startChildServer, type ChildServer } from './child-server.js';
+import { parseDuration } from './duration.js';
+
+const USAGE = `usage: node dist/load-test/bench-main.js [options]
+
+Starts the baseline and the no-op ceiling in child processes, runs the same flash-sale holds
+against spacegrid (which must already run), the baseline and the ceiling, interleaved, and
+writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
+
+  --spacegrid URL               spacegrid's messaging grid (default http://127.0.0.1:8080)
+  --without-spacegrid           measure only the baseline and the ceiling
+  --rounds N                    rounds, each visiting every target (3)
+  --round-duration 10s          per target and round
+  --connections N               closed model users (64)
+  --warmup 2s                   unmeasured run per target first (0 skips)
+  --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline)
+  --baseline-pool N             baseline Postgres connections (16)
+  --reports-dir DIR             (default reports)`;
+
+/** `node dist/load-test/bench-main.js`: the only file of the benchmark that touches `process`. */
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    options: {
+      spacegrid: { type: 'string', default: 'http://127.0.0.1:8080' },
+      'without-spacegrid': { type: 'boolean' },
+      rounds: { type: 'string', default: '3' },
+      'round-duration': { type: 'string', default: '10s' },
+      connections: { type: 'string', default: '64' },
+      warmup: { type: 'string', default: '2s' },
+      'baseline-database-url': {
+        type: 'string',
+        default: 'postgres://postgres@127.0.0.1:5432/spacegrid_baseline',
+      },
+      'baseline-pool': { type: 'string', default: '16' },
+      'reports-dir': { type: 'string', default: 'reports' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const stop = new AbortController();
+  process.on('SIGINT', () => stop.abort());
+  process.on('SIGTERM', () => stop.abort());
+  const started: ChildServer[] = [];
+  try {
+    const baseline = await startChildServer({
+      name: 'baseline',
+      modulePath: new URL('./baseline/main.js', import.meta.url),
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        BASELINE_DATABASE_URL: values['baseline-database-url'],
+        POOL_SIZE: values['baseline-pool'],
+      },
+    });
+    started.push(baseline);
+    const ceiling = await startChildServer({
+      name: 'no-op',
+      modulePath: new URL('./noop-main.js', import.meta.url),
+      args: ['0'],
+      env: process.env,
+    });
+    started.push(ceiling);
+    process.stdout.write(
+      `baseline on ${baseline.url} (pid ${baseline.pid}), no-op ceiling on ${ceiling.url} (pid ${ceiling.pid})\n`,
+    );
+    const report = await runBench({
+      targets: {
+        spacegrid: values['without-spacegrid'] ? undefined : values.spacegrid,
+        baseline: baseline.url,
+        ceiling: ceiling.url,
+      },
+      rounds: Number(values.rounds),
+      roundDurationMs: parseDuration(values['round-duration']),
+      connections: Number(values.connections),
+      warmupMs: parseDuration(values.warmup),
+      reportsDir: values['reports-dir'],
+      log: (line) => process.stdout.write(`${line}\n`),
+      signal: stop.signal,
+    });
+    process.stdout.write(`written: ${report.files.markdown}\n         ${report.files.json}\n`);
+    return 0;
+  } finally {
+    for (const server of started.reverse()) await server.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

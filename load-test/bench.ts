@@ -1,0 +1,168 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderBenchMarkdown, type BenchRatios, type BenchSummaryRow } from './bench-table.js';
+import { decodeHistogram, mergeHistograms, summarizeLatency, type Histogram } from './latency-histogram.js';
+import { fileStamp } from './report/write-report-files.js';
+import { runLoad } from './run-load.js';
+
+export interface BenchOptions {
+  /** Base URLs; `spacegrid` may be left out (then only baseline and ceiling are measured). */
+  targets: { spacegrid?: string | undefined; baseline: string; ceiling: string };
+  /** Default 3. */
+  rounds?: number;
+  /** Per target and round. Default 10 s. */
+  roundDurationMs?: number;
+  /** Closed model: users, each with one hold request in flight. Default 64. */
+  connections?: number;
+  /** An unmeasured run per target before the rounds (JIT, pools, caches). Default 2 s; 0 skips it. */
+  warmupMs?: number;
+  /** Seats of each round's GA section: large enough never to sell out. Default 10,000,000. */
+  capacity?: number;
+  /** Where `<ISO time>-bench.md/.json` go. Default `reports`. */
+  reportsDir?: string;
+  /** Progress and the final table. */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BenchRound {
+  round: number;
+  target: string;
+  holdsPerSec: number;
+  completed: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  p999: number;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  scenario: 'flash-sale';
+  settings: {
+    rounds: number;
+    roundDurationMs: number;
+    connections: number;
+    warmupMs: number;
+    capacity: number;
+  };
+  rounds: BenchRound[];
+  summary: BenchSummaryRow[];
+  ratios: BenchRatios;
+  markdown: string;
+  files: { markdown: string; json: string };
+}
+
+/**
+ * The same flash-sale holds (closed model, fixed connections, no purchases) against each target,
+ * interleaved: each round visits every target, in a rotated order, so drift on the machine hits
+ * all of them alike. Prints and writes a table of holds/s and latency with the ratios.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const settings = {
+    rounds: options.rounds ?? 3,
+    roundDurationMs: options.roundDurationMs ?? 10_000,
+    connections: options.connections ?? 64,
+    warmupMs: options.warmupMs ?? 2_000,
+    capacity: options.capacity ?? 10_000_000,
+  };
+  const targets = [
+    ...(options.targets.spacegrid ? [{ name: 'spacegrid', url: options.targets.spacegrid }] : []),
+    { name: 'baseline', url: options.targets.baseline },
+    { name: 'ceiling (no-op)', url: options.targets.ceiling },
+  ];
+  const startedAt = new Date().toISOString();
+  const holds = (url: string, durationMs: number) =>
+    runLoad({
+      scenario: 'flash-sale',
+      target: url,
+      model: { type: 'closed', connections: settings.connections },
+      durationMs,
+      verify: false,
+      scenarioOptions: { capacity: settings.capacity, purchaseRatio: 0 },
+      signal: options.signal,
+    });
+
+  if (settings.warmupMs > 0) {
+    for (const target of targets) {
+      log(`warm-up: ${target.name} (${target.url}) ${settings.warmupMs / 1000} s`);
+      await holds(target.url, settings.warmupMs);
+    }
+  }
+  const rounds: BenchRound[] = [];
+  const histograms = new Map<string, Histogram[]>(targets.map((t) => [t.name, []]));
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    const shift = (round - 1) % targets.length;
+    for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+      if (options.signal?.aborted) break;
+      const report = await holds(target.url, settings.roundDurationMs);
+      const hold = report.byKind.hold;
+      if (hold) histograms.get(target.name)!.push(decodeHistogram(hold.histogram));
+      const result: BenchRound = {
+        round,
+        target: target.name,
+        holdsPerSec: Math.round(((hold?.ok ?? 0) * 1000) / report.elapsedMs),
+        completed: report.totals.completed,
+        errors: report.totals.errors,
+        p50: report.latency.p50,
+        p99: report.latency.p99,
+        p999: report.latency.p999,
+      };
+      rounds.push(result);
+      log(
+        `round ${round}/${settings.rounds} ${target.name.padEnd(16)} ${String(result.holdsPerSec).padStart(7)} holds/s` +
+          `  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}`,
+      );
+    }
+  }
+
+  const summary: BenchSummaryRow[] = targets.map((target) => {
+    const mine = rounds.filter((r) => r.target === target.name);
+    const latency = summarizeLatency(mergeHistograms(histograms.get(target.name)!));
+    return {
+      target: target.name,
+      url: target.url,
+      holdsPerSec: mine.length ? mine.reduce((sum, r) => sum + r.holdsPerSec, 0) / mine.length : 0,
+      holdsPerSecByRound: mine.map((r) => r.holdsPerSec),
+      p50: latency.p50,
+      p99: latency.p99,
+      p999: latency.p999,
+      errors: mine.reduce((sum, r) => sum + r.errors, 0),
+    };
+  });
+  const rate = (name: string): number | undefined => summary.find((r) => r.target === name)?.holdsPerSec;
+  const divide = (a: number | undefined, b: number | undefined): number | null =>
+    a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100;
+  const ratios: BenchRatios = {
+    spacegridOverBaseline: divide(rate('spacegrid'), rate('baseline')),
+    ceilingOverSpacegrid: divide(rate('ceiling (no-op)'), rate('spacegrid')),
+  };
+  const markdown = renderBenchMarkdown(
+    'spacegrid benchmark: flash-sale holds',
+    `${startedAt}: ${settings.rounds} round(s) × ${settings.roundDurationMs / 1000} s per target, interleaved; ` +
+      `closed model, ${settings.connections} connections, one GA section of ${settings.capacity} seats, ` +
+      `1..4 seats per hold, no purchases.`,
+    summary,
+    ratios,
+  );
+  log(`\n${markdown}`);
+
+  const reportsDir = options.reportsDir ?? 'reports';
+  await mkdir(reportsDir, { recursive: true });
+  const base = join(reportsDir, `${fileStamp(startedAt)}-bench`);
+  const files = { markdown: `${base}.md`, json: `${base}.json` };
+  const report: BenchReport = {
+    startedAt,
+    scenario: 'flash-sale',
+    settings,
+    rounds,
+    summary,
+    ratios,
+    markdown,
+    files,
+  };
+  await writeFile(files.markdown, markdown);
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}

@@ -1,0 +1,53 @@
+import type { HttpMethod } from '../http-client.js';
+import type { HttpResult } from '../outcome.js';
+import type { Random } from '../random.js';
+import type { Observations } from '../verify/observations.js';
+import type { SetupApi } from './setup-api.js';
+
+/** One request a scenario wants sent next. `kind` names its histogram (`hold`, `bid`, …). */
+export interface PlannedRequest {
+  kind: string;
+  method: HttpMethod;
+  path: string;
+  body?: string;
+  /** Sees the answer (sentAt/receivedAt are performance.now() readings), to record what it was told. */
+  onResult?: (result: HttpResult, sentAt: number, receivedAt: number) => void;
+}
+
+export interface ScenarioContext {
+  /** Unique per run: every id the scenario creates starts with it. */
+  runId: string;
+  random: Random;
+  observations: Observations;
+  /** Length of the load, so auctions stay open and holds do not expire during it. */
+  durationMs: number;
+}
+
+/** Knobs shared by the scenarios; each takes the ones it needs. */
+export interface ScenarioOptions {
+  /** flash-sale: seats of the general-admission section. Default 100,000. */
+  capacity: number;
+  /** seat-map: seats of the reserved section. Default 5,000. */
+  seats: number;
+  /** Seats per hold, 1..maxQuantity picked at random. Default 4. */
+  maxQuantity: number;
+  /** Share of granted holds that are purchased afterwards, 0..1. Default 0.3. */
+  purchaseRatio: number;
+  /** auction-war: distinct bidder ids. Default 500. */
+  bidders: number;
+}
+
+export const DEFAULT_SCENARIO_OPTIONS: Readonly<ScenarioOptions> = Object.freeze({
+  capacity: 100_000,
+  seats: 5_000,
+  maxQuantity: 4,
+  purchaseRatio: 0.3,
+  bidders: 500,
+});
+
+export interface Scenario {
+  readonly name: string;
+  /** Creates the scenario's data through the API (not measured). */
+  setup(api: SetupApi): Promise<void>;
+  next(): PlannedRequest;
+}

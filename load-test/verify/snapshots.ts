@@ -1,0 +1,63 @@
+/** A section as GET /events/{e}/sections/{s} shows it. */
+export interface SectionView {
+  eventId: string;
+  sectionId: string;
+  capacity: number;
+  held: number;
+  sold: number;
+  /** Reserved sections: seat id → AVAILABLE | HELD | SOLD. */
+  seats: Record<string, string> | undefined;
+}
+
+/** An auction as GET /auctions/{a} shows it. */
+export interface AuctionView {
+  auctionId: string;
+  highestAmount: number | null;
+  bidCount: number;
+}
+
+/** The API's views of everything a run created, read after the load; `unreadable` lists what failed. */
+export interface GridSnapshot {
+  sections: Map<string, SectionView>;
+  auctions: Map<string, AuctionView>;
+  unreadable: string[];
+}
+
+export interface DbSectionRow {
+  eventId: string;
+  sectionId: string;
+  capacity: number;
+  held: number;
+  sold: number;
+}
+
+export interface DbHoldRow {
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  quantity: number;
+  status: string;
+  seats: string[] | null;
+}
+
+export interface DbAuctionRow {
+  auctionId: string;
+  highestAmount: number | null;
+  bidCount: number;
+}
+
+export interface DbBidRow {
+  bidId: string;
+  auctionId: string;
+  amount: number;
+  /** Milliseconds since the epoch. */
+  placedAt: number;
+}
+
+/** The Postgres rows of everything a run created. */
+export interface DbSnapshot {
+  sections: DbSectionRow[];
+  holds: DbHoldRow[];
+  auctions: DbAuctionRow[];
+  bids: DbBidRow[];
+}
