@@ -2,9 +2,8 @@ import type { IMap } from 'hazelcast-client';
 import type { AuctionAggregate } from './bidding-model.js';
 import type { HazelcastClient } from './grid-client.js';
 import { JsonMap } from './json-map.js';
-import { sectionCodec } from './section-codec.js';
 import type { GridNames } from './map-names.js';
-import type { EventAggregate, Hold, SectionAggregate } from './ticketing-model.js';
+import type { EventAggregate, HoldEntry, SectionAggregate } from './ticketing-model.js';
 
 /** What `Idempotency-Key` stores: the first answer to a request, or that it is being worked on. */
 export interface IdempotencyRecord {
@@ -20,7 +19,7 @@ export interface IdempotencyRecord {
 export interface GridMaps {
   events: JsonMap<EventAggregate>;
   sections: JsonMap<SectionAggregate>;
-  holds: JsonMap<Hold>;
+  holds: JsonMap<HoldEntry>;
   auctions: JsonMap<AuctionAggregate>;
   idempotency: JsonMap<IdempotencyRecord>;
   pumpMarks: IMap<string, number>;
@@ -34,8 +33,8 @@ export type AggregateMapName = (typeof AGGREGATE_MAPS)[number];
 export async function openGridMaps(client: HazelcastClient, names: GridNames): Promise<GridMaps> {
   const maps: GridMaps = {
     events: await JsonMap.open<EventAggregate>(client, names.events),
-    sections: await JsonMap.open<SectionAggregate>(client, names.sections, sectionCodec),
-    holds: await JsonMap.open<Hold>(client, names.holds),
+    sections: await JsonMap.open<SectionAggregate>(client, names.sections),
+    holds: await JsonMap.open<HoldEntry>(client, names.holds),
     auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions),
     idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),
     pumpMarks: await client.getMap<string, number>(names.pumpMarks),
@@ -46,5 +45,7 @@ export async function openGridMaps(client: HazelcastClient, names: GridNames): P
     await maps[name].map.addIndex({ type: 'SORTED', attributes: ['nextDeadline'] });
     await maps[name].map.addIndex({ type: 'SORTED', attributes: ['outboxSince'] });
   }
+  await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['deadline'] });
+  await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['pendingSince'] });
   return maps;
 }

@@ -7,7 +7,7 @@ export interface GridNames {
   readonly events: string;
   /** sectionKey -> SectionAggregate (inventory, active holds, outbox). */
   readonly sections: string;
-  /** holdId -> Hold, for holds that left their section (purchased, released, expired). */
+  /** holdId -> HoldEntry: every hold, the authority for its own status. */
   readonly holds: string;
   /** auctionId -> AuctionAggregate. */
   readonly auctions: string;

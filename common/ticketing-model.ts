@@ -42,6 +42,19 @@ export interface Hold {
   version: number;
 }
 
+/**
+ * A hold as the holds map keeps it: the authority for the hold's own status. A purchase, release
+ * or expiry first wins a compare-and-set here (exactly one can), then settles with the section
+ * (its counts and seats). `pendingSince` marks a hold that won its transition but whose settlement
+ * has not been seen by the pump yet; a sweeper settles any that stay pending.
+ */
+export interface HoldEntry extends Hold {
+  /** `expiresAt` in ms while HELD (queried by the expiry sweeper), else null. */
+  deadline: number | null;
+  /** ms since which a closing transition waits to be settled with its section, else null. */
+  pendingSince: number | null;
+}
+
 /** Seat state characters of `SectionAggregate.seatStates`. */
 export const SEAT = { AVAILABLE: 'A', HELD: 'H', SOLD: 'S' } as const;
 
@@ -55,7 +68,11 @@ export interface SectionSnapshot {
   version: number;
 }
 
-/** One section's inventory: the unit of single-writer batching and of compare-and-set. */
+/**
+ * One section's inventory: the unit of single-writer batching and of compare-and-set. It holds
+ * counts and the seat map only, never the holds themselves, so it stays small however many holds
+ * are active: every batch moves it over the wire, and its size is the cost of a batch.
+ */
 export interface SectionAggregate {
   eventId: string;
   sectionId: string;
@@ -67,9 +84,7 @@ export interface SectionAggregate {
   version: number;
   /** RESERVED only: one character per seat of `SectionSpec.seats` (see SEAT). */
   seatStates?: string;
-  /** Active (HELD) holds by id. Holds leave when purchased, released or expired. */
-  holds: Record<string, Hold>;
-  /** Earliest `expiresAt` among active holds (epoch ms), queried by the expiry sweeper. */
+  /** Always null: holds expire through their own entries (see HoldEntry). */
   nextDeadline: number | null;
   outbox: OutboxEntry<SectionSnapshot>[];
   /** `at` of the oldest outbox entry (epoch ms), queried by the pump's sweeper. */

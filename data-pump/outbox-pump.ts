@@ -9,7 +9,8 @@ import {
 } from '../common/change-record.js';
 import { CHANGE_JOB_OPTIONS, MAX_JOBS_PER_ADD } from '../common/change-queue.js';
 import type { GridMaps } from '../common/grid-maps.js';
-import type { Hold } from '../common/ticketing-model.js';
+import { holdEntryOf } from '../common/hold-entry.js';
+import type { Hold, HoldEntry } from '../common/ticketing-model.js';
 import type { JsonMap, Versioned } from '../common/json-map.js';
 import type { Logger } from '../common/logger.js';
 import { trimOutbox, type WithOutbox } from '../common/outbox.js';
@@ -229,7 +230,8 @@ export class OutboxPump {
     await this.loadMarks(keys);
     const stored = await map.getAll(keys);
     const records: ChangeRecord[] = [];
-    const closedHolds: Array<[string, Hold]> = [];
+    const closedHolds: Array<[string, HoldEntry]> = [];
+    const placedHolds: Hold[] = [];
     const idle: Array<[string, Versioned<AnyAggregate>]> = [];
     const now = (this.options.now ?? Date.now)();
     let oldest = now;
@@ -258,13 +260,18 @@ export class OutboxPump {
             event.type === 'HoldReleased' ||
             event.type === 'HoldExpired'
           ) {
-            closedHolds.push([event.hold.holdId, event.hold]);
+            closedHolds.push([event.hold.holdId, holdEntryOf(event.hold)]);
+          } else if (event.type === 'HoldPlaced') {
+            placedHolds.push(event.hold);
           }
         }
       }
     }
     await this.send(records, now);
-    // Closed holds must be findable before the units may drop them from the outbox.
+    // Hold entries must be right before the units may drop these entries from the outbox: new holds
+    // exist (their unit files them before answering; this covers a unit that died first), and closed
+    // holds are marked settled, so no late duplicate settle can apply twice.
+    await this.fileNewHolds(placedHolds);
     await this.maps.holds.setAll(closedHolds);
     this.stats.jobsPumped += records.length;
     if (records.length > 0) this.stats.lastLagMs = now - oldest;
@@ -352,6 +359,14 @@ export class OutboxPump {
     } catch (err) {
       this.options.log.warn({ err }, 'confirming change jobs failed: will retry');
     }
+  }
+
+  private async fileNewHolds(placed: Hold[]): Promise<void> {
+    if (placed.length === 0) return;
+    const existing = await this.maps.holds.getAll(placed.map((h) => h.holdId));
+    await Promise.all(
+      placed.filter((h) => !existing.has(h.holdId)).map((h) => this.maps.holds.putIfAbsent(h.holdId, holdEntryOf(h))),
+    );
   }
 
   /** Loads pump marks this process has not seen (after a restart, or keys pumped by another pump). */

@@ -4,7 +4,7 @@ import type { GridMaps } from '../common/grid-maps.js';
 import type { Logger } from '../common/logger.js';
 import { WARM_FLAG } from '../common/map-names.js';
 import { loadAuctions } from './load-auctions.js';
-import { loadClosedHolds, loadEvents, loadSections } from './load-ticketing.js';
+import { loadHolds, loadEvents, loadSections } from './load-ticketing.js';
 import { Progress } from './progress.js';
 
 const WARMING_LOCK = 'warming';
@@ -56,7 +56,7 @@ export class GridWarmer {
       await this.waitForDrain();
       await loadEvents(this.options.pool, maps, this.progress);
       await loadSections(this.options.pool, maps, this.progress);
-      await loadClosedHolds(this.options.pool, maps, this.progress);
+      await loadHolds(this.options.pool, maps, this.progress);
       await loadAuctions(this.options.pool, maps, this.progress);
       this.progress.finishPhase();
       await maps.meta.set(WARM_FLAG, JSON.stringify({ at: new Date().toISOString(), by: readerId }));

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { GridMaps } from '../common/grid-maps.js';
+import { holdEntryOf } from '../common/hold-entry.js';
 import { sectionKey } from '../common/map-names.js';
 import {
   SEAT,
@@ -149,24 +150,18 @@ export async function loadSections(
   }
 }
 
+/** A section as it was: held is the sum of its active holds, the seat map follows held and sold seats. */
 export function sectionFromRows(row: SectionRow, holds: HoldRow[]): SectionAggregate {
-  const active: Record<string, Hold> = {};
   let held = 0;
-  let nextDeadline: number | null = null;
   const seatIndex = row.seat_ids ? new Map(row.seat_ids.map((seat, i) => [seat, i])) : undefined;
   const seatChars = row.seat_ids ? Array.from(row.seat_ids, () => SEAT.AVAILABLE as string) : undefined;
-  for (const holdRow of holds) {
-    const hold = holdFromRow(holdRow);
+  for (const hold of holds) {
     const mark = hold.status === 'HELD' ? SEAT.HELD : SEAT.SOLD;
     for (const seat of hold.seats ?? []) {
       const i = seatIndex?.get(seat);
       if (i !== undefined && seatChars) seatChars[i] = mark;
     }
-    if (hold.status !== 'HELD') continue;
-    active[hold.holdId] = hold;
-    held += hold.quantity;
-    const at = Date.parse(hold.expiresAt);
-    if (nextDeadline === null || at < nextDeadline) nextDeadline = at;
+    if (hold.status === 'HELD') held += hold.quantity;
   }
   return {
     eventId: row.event_id,
@@ -177,29 +172,28 @@ export function sectionFromRows(row: SectionRow, holds: HoldRow[]): SectionAggre
     sold: row.sold,
     version: Number(row.version),
     ...(seatChars ? { seatStates: seatChars.join('') } : {}),
-    holds: active,
-    nextDeadline,
+    nextDeadline: null,
     outbox: [],
     outboxSince: null,
   };
 }
 
-/** Holds that left their sections (purchased, released, expired), for `GET .../holds/{id}`. */
-export async function loadClosedHolds(
+/** Every hold, active or closed: the holds map is the authority on each hold's status. */
+export async function loadHolds(
   pool: Pool,
   maps: Pick<GridMaps, 'holds'>,
   progress: Progress,
 ): Promise<void> {
-  const total = await pool.query<{ n: string }>("SELECT count(*) AS n FROM holds WHERE status <> 'HELD'");
-  progress.begin('closed holds', Number(total.rows[0]?.n ?? 0));
+  const total = await pool.query<{ n: string }>('SELECT count(*) AS n FROM holds');
+  progress.begin('holds', Number(total.rows[0]?.n ?? 0));
   let after = '';
   for (;;) {
     const page = await pool.query<HoldRow>(
-      `SELECT * FROM holds WHERE status <> 'HELD' AND hold_id > $1 ORDER BY hold_id LIMIT ${PAGE}`,
+      `SELECT * FROM holds WHERE hold_id > $1 ORDER BY hold_id LIMIT ${PAGE}`,
       [after],
     );
     if (page.rows.length === 0) return;
-    await maps.holds.setAll(page.rows.map((row) => [row.hold_id, holdFromRow(row)]));
+    await maps.holds.setAll(page.rows.map((row) => [row.hold_id, holdEntryOf(holdFromRow(row))]));
     progress.advance(page.rows.length);
     after = page.rows[page.rows.length - 1]!.hold_id;
   }

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { parseDuration } from './duration.js';
+import { ensureSpacegrid, type SpacegridProcess } from './spacegrid-process.js';
 
 const USAGE = `usage: node dist/load-test/bench-main.js [options]
 
-Starts the baseline and the no-op ceiling in child processes, runs the same flash-sale holds
-against spacegrid (which must already run), the baseline and the ceiling, interleaved, and
+Starts the baseline and the no-op ceiling in child processes (and spacegrid, through the deploy
+manager, unless one already answers at --spacegrid), runs the same flash-sale holds
+against spacegrid, the baseline and the ceiling, interleaved, and
 writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
 
   --spacegrid URL               spacegrid's messaging grid (default http://127.0.0.1:8080)
@@ -48,7 +50,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => stop.abort());
   process.on('SIGTERM', () => stop.abort());
   const started: ChildServer[] = [];
+  let spacegrid: SpacegridProcess | undefined;
   try {
+    if (!values['without-spacegrid']) {
+      spacegrid = await ensureSpacegrid(values.spacegrid, process.env, (line) => process.stdout.write(`${line}\n`));
+    }
     const baseline = await startChildServer({
       name: 'baseline',
       modulePath: new URL('./baseline/main.js', import.meta.url),
@@ -89,6 +95,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     for (const server of started.reverse()) await server.close();
+    await spacegrid?.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { Predicates } from 'hazelcast-client';
 import type { AddressInfo } from 'node:net';
 import { RetryLaterError } from '../common/errors.js';
 import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
@@ -104,10 +105,25 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       registerTicketingRoutes(app, ticketing, idempotency);
       registerBiddingRoutes(app, bidding, idempotency);
 
+      // Holds expire and auctions close by themselves; closings whose unit died half-way get settled.
+      const settleAfterMs = Math.max(2_000, config.sweepIntervalMs * 4);
       sweeper = new DeadlineSweeper(
         [
-          { map: maps.sections, touch: (key) => ticketing.touch(key) },
-          { map: maps.auctions, touch: (key) => bidding.touch(key) },
+          {
+            name: 'hold expiry',
+            due: (now) => maps.holds.keysWhere(Predicates.lessEqual('deadline', now)),
+            touch: (holdId) => ticketing.expire(holdId),
+          },
+          {
+            name: 'pending settlements',
+            due: (now) => maps.holds.keysWhere(Predicates.lessEqual('pendingSince', now - settleAfterMs)),
+            touch: (holdId) => ticketing.settlePending(holdId),
+          },
+          {
+            name: 'auction close',
+            due: (now) => maps.auctions.keysWhere(Predicates.lessEqual('nextDeadline', now)),
+            touch: (auctionId) => bidding.touch(auctionId),
+          },
         ],
         log.child({ module: 'deadline-sweeper' }),
         config.sweepIntervalMs,

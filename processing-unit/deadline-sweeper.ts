@@ -1,25 +1,25 @@
-import { Predicates } from 'hazelcast-client';
-import type { JsonMap } from '../common/json-map.js';
 import type { Logger } from '../common/logger.js';
 
-export interface SweptMap {
-  map: Pick<JsonMap<unknown>, 'name' | 'keysWhere'>;
-  /** Runs the aggregate's time-driven rules (expire holds, close the auction) through its single writer. */
+/** One kind of time-driven work: which keys are due now, and what to do with each. */
+export interface SweptWork {
+  name: string;
+  /** Asks the members (an indexed range query) which keys are due at `now`. */
+  due(now: number): Promise<string[]>;
+  /** Does the work for one key through its single writer (expire a hold, close an auction, ...). */
   touch(key: string): Promise<void>;
 }
 
 /**
  * Makes time-driven changes happen when nobody touches the aggregate: every interval it asks the
- * members for the aggregates whose `nextDeadline` has passed (a sorted-index range query) and
- * touches each. Every unit sweeps; touching twice is harmless (the second finds nothing due).
- * The deadline lives in the grid, so a unit's death does not lose it.
+ * members for what is due and touches each. Every unit sweeps; touching twice is harmless (the
+ * second finds nothing to do). Deadlines live in the grid, so a unit's death does not lose them.
  */
 export class DeadlineSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly maps: SweptMap[],
+    private readonly work: SweptWork[],
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly now: () => number = Date.now,
@@ -27,13 +27,14 @@ export class DeadlineSweeper {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.running)
+      if (!this.running) {
         this.running = this.sweep()
           .then(
             () => undefined,
             () => undefined,
           )
           .finally(() => (this.running = undefined));
+      }
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -43,20 +44,19 @@ export class DeadlineSweeper {
     await this.running;
   }
 
-  /** One pass; returns how many aggregates were touched. */
+  /** One pass; returns how many keys were touched. */
   async sweep(): Promise<number> {
     let touched = 0;
-    for (const swept of this.maps) {
+    for (const work of this.work) {
       try {
-        const keys = await swept.map.keysWhere(Predicates.lessEqual('nextDeadline', this.now()));
-        const results = await Promise.allSettled(keys.map((key) => swept.touch(key)));
+        const keys = await work.due(this.now());
+        const results = await Promise.allSettled(keys.map((key) => work.touch(key)));
         for (const [i, result] of results.entries()) {
-          if (result.status === 'rejected')
-            this.log.warn({ err: result.reason, key: keys[i] }, 'deadline touch failed');
+          if (result.status === 'rejected') this.log.warn({ err: result.reason, key: keys[i], work: work.name }, 'sweep touch failed');
         }
         touched += keys.length;
       } catch (err) {
-        this.log.warn({ err, map: swept.map.name }, 'deadline sweep failed');
+        this.log.warn({ err, work: work.name }, 'sweep failed');
       }
     }
     return touched;

@@ -1,4 +1,4 @@
-import type { EventRecord } from '../../common/ticketing-model.js';
+import type { EventRecord, Hold } from '../../common/ticketing-model.js';
 
 /** Commands on one section aggregate. Ids are made by the adapter, so the rules stay pure. */
 export type SectionCommand =
@@ -9,9 +9,12 @@ export type SectionCommand =
       quantity?: number;
       seats?: string[];
     }
-  | { type: 'purchase'; holdId: string; orderId: string }
-  | { type: 'release'; holdId: string }
-  /** Does nothing but lets `due` run: how the sweeper expires holds of an idle section. */
+  /**
+   * Moves a hold's seats after the hold won its closing transition in the holds map
+   * (HELD → PURCHASED, RELEASED or EXPIRED). Applied at most once per hold.
+   */
+  | { type: 'settle'; hold: Hold }
+  /** Does nothing but lets the engine trim the outbox. */
   | { type: 'touch' };
 
 export interface SectionContext {
@@ -19,4 +22,9 @@ export interface SectionContext {
   event: EventRecord;
   /** seat id -> index into the section's seat list (RESERVED only). */
   seatIndex: ReadonlyMap<string, number> | undefined;
+  /**
+   * Holds whose closing was settled and has already left this section's outbox (read from the
+   * holds map after the section): a late duplicate `settle` for them must not apply twice.
+   */
+  settledLongAgo: ReadonlySet<string>;
 }

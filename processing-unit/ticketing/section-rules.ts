@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../common/change-record.js';
-import { ConflictError, HoldExpiredError, NotFoundError, ValidationError } from '../../common/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
 import {
   SEAT,
   type Hold,
@@ -12,8 +12,8 @@ import type { SectionCommand, SectionContext } from './section-commands.js';
 
 export type SectionResult =
   | { kind: 'hold'; hold: Hold }
-  | { kind: 'purchased'; hold: Hold; firstTime: boolean }
-  | { kind: 'released' }
+  /** The closing as the section applied it (the first one, if this settle was a duplicate). */
+  | { kind: 'settled'; hold: Hold; applied: boolean }
   | { kind: 'none' };
 
 /** A fresh, empty section aggregate for a section of the catalog. */
@@ -27,7 +27,6 @@ export function newSection(eventId: string, spec: SectionSpec): SectionAggregate
     sold: 0,
     version: 0,
     ...(spec.kind === 'RESERVED' ? { seatStates: SEAT.AVAILABLE.repeat(spec.capacity) } : {}),
-    holds: {},
     nextDeadline: null,
     outbox: [],
     outboxSince: null,
@@ -38,58 +37,38 @@ export function available(state: SectionAggregate): number {
   return state.capacity - state.held - state.sold;
 }
 
-/**
- * Holds closed (purchased, released, expired) by events evolved into a batch draft. Their events
- * reach the outbox only when the engine commits the batch, so without this a purchase or release
- * later in the same batch (or right after `due` expired the hold) would not find them and answer
- * HOLD_NOT_FOUND instead of the same order / HOLD_NOT_ACTIVE / HOLD_EXPIRED. Keyed by the draft
- * object, so nothing is added to the stored state and each batch (a fresh draft) starts empty.
- */
-const closedInBatch = new WeakMap<SectionAggregate, Map<string, Hold>>();
+type ClosingEvent = Extract<DomainEvent, { type: 'HoldPurchased' | 'HoldReleased' | 'HoldExpired' }>;
 
-function rememberClosed(state: SectionAggregate, hold: Hold): void {
-  let closed = closedInBatch.get(state);
-  if (!closed) {
-    closed = new Map();
-    closedInBatch.set(state, closed);
-  }
-  closed.set(hold.holdId, hold);
+function isClosing(event: DomainEvent): event is ClosingEvent {
+  return event.type === 'HoldPurchased' || event.type === 'HoldReleased' || event.type === 'HoldExpired';
 }
 
-/** Finds a hold that has left the section but whose closing event is still in the outbox. */
+/** The hold as placed, if its HoldPlaced event is still in the outbox (not yet in the holds map for sure). */
+export function placedHoldInOutbox(state: SectionAggregate, holdId: string): Hold | undefined {
+  for (const entry of state.outbox) {
+    for (const event of entry.events) {
+      if (event.type === 'HoldPlaced' && event.hold.holdId === holdId) return event.hold;
+    }
+  }
+  return undefined;
+}
+
+/** The hold as closed, if its closing event is still in the outbox. */
 export function closedHoldInOutbox(state: SectionAggregate, holdId: string): Hold | undefined {
   for (let i = state.outbox.length - 1; i >= 0; i -= 1) {
     for (const event of state.outbox[i]!.events) {
-      if (
-        (event.type === 'HoldPurchased' || event.type === 'HoldReleased' || event.type === 'HoldExpired') &&
-        event.hold.holdId === holdId
-      ) {
-        return event.hold;
-      }
+      if (isClosing(event) && event.hold.holdId === holdId) return event.hold;
     }
   }
   return undefined;
 }
 
 /**
- * What a purchase or release of a hold that is no longer active means, given its final record.
- * Shared by the rules (hold found in the outbox) and the adapter (hold found in the holds map).
+ * Closings applied earlier in the batch being built: they are not in the outbox until the batch
+ * commits, and a second settle of the same hold in the same batch must see them. Keyed by the
+ * batch-private draft, so every batch (and every retry) starts empty.
  */
-export function decideOnClosedHold(command: SectionCommand, hold: Hold): SectionResult {
-  if (command.type === 'purchase') {
-    if (hold.status === 'PURCHASED') return { kind: 'purchased', hold, firstTime: false };
-    if (hold.status === 'EXPIRED')
-      throw new HoldExpiredError(`hold ${hold.holdId} expired at ${hold.expiresAt}`);
-    throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${hold.holdId} was released`);
-  }
-  if (command.type === 'release') {
-    if (hold.status === 'PURCHASED') {
-      throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${hold.holdId} was purchased and cannot be released`);
-    }
-    return { kind: 'released' };
-  }
-  return { kind: 'none' };
-}
+const closedInBatch = new WeakMap<SectionAggregate, Map<string, Hold>>();
 
 function pickSeats(state: SectionAggregate, quantity: number): number[] | null {
   const states = state.seatStates ?? '';
@@ -131,20 +110,16 @@ function decidePlaceHold(
   let seatIdx: number[] | undefined;
   if (command.seats !== undefined) {
     if (state.kind !== 'RESERVED') {
-      throw new ValidationError(
-        `section ${state.sectionId} is general admission: ask for a quantity, not seats`,
-      );
+      throw new ValidationError(`section ${state.sectionId} is general admission: ask for a quantity, not seats`);
     }
-    if (new Set(command.seats).size !== command.seats.length)
-      throw new ValidationError('seats are listed twice');
+    if (new Set(command.seats).size !== command.seats.length) throw new ValidationError('seats are listed twice');
     const unknown = command.seats.filter((seat) => !context.seatIndex?.has(seat));
     if (unknown.length > 0) {
       throw new ValidationError(`unknown seats in section ${state.sectionId}`, { seats: unknown });
     }
     seatIdx = command.seats.map((seat) => context.seatIndex!.get(seat)!);
     const taken = seatIdx.filter((i) => state.seatStates![i] !== SEAT.AVAILABLE).map((i) => spec.seats![i]!);
-    if (taken.length > 0)
-      throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
+    if (taken.length > 0) throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
   } else if (requested > available(state)) {
     throw new ConflictError('NOT_ENOUGH_SEATS', `only ${available(state)} seats are available`, {
       available: available(state),
@@ -172,78 +147,65 @@ function decidePlaceHold(
   return { result: { kind: 'hold', hold }, events: [{ type: 'HoldPlaced', hold }] };
 }
 
-function decideOnHold(
+function decideSettle(
   state: SectionAggregate,
-  command: Extract<SectionCommand, { type: 'purchase' | 'release' }>,
-  now: number,
+  command: Extract<SectionCommand, { type: 'settle' }>,
+  context: SectionContext,
 ): Decision<SectionResult> {
-  const active = state.holds[command.holdId];
-  if (!active) {
-    const closed = closedInBatch.get(state)?.get(command.holdId) ?? closedHoldInOutbox(state, command.holdId);
-    if (closed) return { result: decideOnClosedHold(command, closed), events: [] };
-    throw new NotFoundError('HOLD_NOT_FOUND', `hold ${command.holdId} not found in this section`);
+  const { hold } = command;
+  if (hold.eventId !== state.eventId || hold.sectionId !== state.sectionId) {
+    throw new NotFoundError('HOLD_NOT_FOUND', `hold ${hold.holdId} is not in section ${state.sectionId}`);
   }
-  const at = new Date(now).toISOString();
-  if (command.type === 'purchase') {
-    const hold: Hold = {
-      ...active,
-      status: 'PURCHASED',
-      orderId: command.orderId,
-      purchasedAt: at,
-      closedAt: at,
-      version: state.version + 1,
-    };
-    return {
-      result: { kind: 'purchased', hold, firstTime: true },
-      events: [{ type: 'HoldPurchased', hold }],
-    };
+  const already = closedInBatch.get(state)?.get(hold.holdId) ?? closedHoldInOutbox(state, hold.holdId);
+  if (already) return { result: { kind: 'settled', hold: already, applied: false }, events: [] };
+  if (context.settledLongAgo.has(hold.holdId)) return { result: { kind: 'settled', hold, applied: false }, events: [] };
+  const closed: Hold = { ...hold, version: state.version + 1 };
+  switch (hold.status) {
+    case 'PURCHASED':
+      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldPurchased', hold: closed }] };
+    case 'RELEASED':
+      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldReleased', hold: closed }] };
+    case 'EXPIRED':
+      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldExpired', hold: closed }] };
+    case 'HELD':
+      throw new Error(`settle of hold ${hold.holdId} that is still HELD`);
   }
-  const hold: Hold = { ...active, status: 'RELEASED', closedAt: at, version: state.version + 1 };
-  return { result: { kind: 'released' }, events: [{ type: 'HoldReleased', hold }] };
 }
 
-function setSeats(state: SectionAggregate, hold: Hold, to: string, spec: SectionSpecLookup): void {
+function setSeats(state: SectionAggregate, hold: Hold, to: string, seatIndex: ReadonlyMap<string, number> | undefined): void {
   if (!hold.seats || state.seatStates === undefined) return;
   const chars = state.seatStates.split('');
   for (const seat of hold.seats) {
-    const i = spec(seat);
+    const i = seatIndex?.get(seat);
     if (i !== undefined) chars[i] = to;
   }
   state.seatStates = chars.join('');
 }
 
-type SectionSpecLookup = (seat: string) => number | undefined;
+function rememberClosed(state: SectionAggregate, hold: Hold): void {
+  let closed = closedInBatch.get(state);
+  if (!closed) closedInBatch.set(state, (closed = new Map()));
+  closed.set(hold.holdId, hold);
+}
 
 /**
- * The rules of a section. Seat ids map to positions through the catalog, so `evolve` needs the
- * seat index of the section: rules are built per section with it.
+ * The rules of a section: seat counts and the seat map. Seat ids map to positions through the
+ * catalog, so the rules are built per section with its seat index.
  */
 export function sectionRules(
   seatIndex: ReadonlyMap<string, number> | undefined,
 ): AggregateRules<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot> {
-  const lookup: SectionSpecLookup = (seat) => seatIndex?.get(seat);
   return {
-    due(state, now) {
-      const events: DomainEvent[] = [];
-      const at = new Date(now).toISOString();
-      for (const hold of Object.values(state.holds)) {
-        if (Date.parse(hold.expiresAt) <= now) {
-          events.push({
-            type: 'HoldExpired',
-            hold: { ...hold, status: 'EXPIRED', closedAt: at, version: state.version + 1 },
-          });
-        }
-      }
-      return events;
+    due() {
+      return [];
     },
 
     decide(state, command, context) {
       switch (command.type) {
         case 'placeHold':
           return decidePlaceHold(state, command, context);
-        case 'purchase':
-        case 'release':
-          return decideOnHold(state, command, context.now);
+        case 'settle':
+          return decideSettle(state, command, context);
         case 'touch':
           return { result: { kind: 'none' }, events: [] };
       }
@@ -252,23 +214,20 @@ export function sectionRules(
     evolve(state, event) {
       switch (event.type) {
         case 'HoldPlaced':
-          state.holds[event.hold.holdId] = event.hold;
           state.held += event.hold.quantity;
-          setSeats(state, event.hold, SEAT.HELD, lookup);
+          setSeats(state, event.hold, SEAT.HELD, seatIndex);
           return;
         case 'HoldPurchased':
-          delete state.holds[event.hold.holdId];
+          rememberClosed(state, event.hold);
           state.held -= event.hold.quantity;
           state.sold += event.hold.quantity;
-          setSeats(state, event.hold, SEAT.SOLD, lookup);
-          rememberClosed(state, event.hold);
+          setSeats(state, event.hold, SEAT.SOLD, seatIndex);
           return;
         case 'HoldReleased':
         case 'HoldExpired':
-          delete state.holds[event.hold.holdId];
-          state.held -= event.hold.quantity;
-          setSeats(state, event.hold, SEAT.AVAILABLE, lookup);
           rememberClosed(state, event.hold);
+          state.held -= event.hold.quantity;
+          setSeats(state, event.hold, SEAT.AVAILABLE, seatIndex);
           return;
         default:
           return;
@@ -287,13 +246,8 @@ export function sectionRules(
       };
     },
 
-    nextDeadline(state) {
-      let earliest: number | null = null;
-      for (const hold of Object.values(state.holds)) {
-        const at = Date.parse(hold.expiresAt);
-        if (earliest === null || at < earliest) earliest = at;
-      }
-      return earliest;
+    nextDeadline() {
+      return null;
     },
   };
 }

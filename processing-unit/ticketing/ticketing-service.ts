@@ -1,25 +1,22 @@
-import { ConflictError, NotFoundError } from '../../common/errors.js';
+import { ContentionError, ConflictError, NotFoundError } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
+import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
+import type { Versioned } from '../../common/json-map.js';
 import { sectionKey } from '../../common/map-names.js';
 import { appendOutbox } from '../../common/outbox.js';
 import type {
   EventAggregate,
   EventRecord,
-  Hold,
+  HoldEntry,
   SectionAggregate,
   SectionSnapshot,
 } from '../../common/ticketing-model.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
+import { decideHoldAction, type HoldAction } from './hold-rules.js';
 import type { SectionCommand, SectionContext } from './section-commands.js';
-import {
-  closedHoldInOutbox,
-  decideOnClosedHold,
-  newSection,
-  sectionRules,
-  type SectionResult,
-} from './section-rules.js';
+import { closedHoldInOutbox, newSection, placedHoldInOutbox, sectionRules, type SectionResult } from './section-rules.js';
 import {
   eventView,
   holdView,
@@ -31,32 +28,24 @@ import {
   type SectionView,
 } from './ticketing-views.js';
 
-export type SectionEngine = BatchEngine<
-  SectionAggregate,
-  SectionCommand,
-  SectionResult,
-  SectionContext,
-  SectionSnapshot
->;
-type SectionSpecOfKey = KeySpec<
-  SectionAggregate,
-  SectionCommand,
-  SectionResult,
-  SectionContext,
-  SectionSnapshot
->;
+export type SectionEngine = BatchEngine<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
+type SectionKeySpec = KeySpec<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
 
 interface CatalogEntry {
   record: EventRecord;
-  keySpecs: Map<string, SectionSpecOfKey>;
+  keySpecs: Map<string, SectionKeySpec>;
 }
 
 /** Events are immutable once created, so a unit may cache them without any invalidation. */
 const CATALOG_CACHE_LIMIT = 10_000;
+const TRANSITION_ATTEMPTS = 20;
 
 /**
- * The ticketing use cases of a unit: commands go through the section's single writer (the batch
- * engine), reads go straight to the grid. No HTTP here: routes translate.
+ * The ticketing use cases of a unit. Placing a hold goes through the section's single writer
+ * (counts and seats, group-committed). A hold's own way out (purchase, release, expiry) is won by
+ * a compare-and-set on its entry in the holds map — exactly one can win — and then settled with the
+ * section, at most once (a settle whose closing is in the section's outbox, or long settled, is a no-op).
+ * No HTTP here: routes translate.
  */
 export class TicketingService {
   private readonly catalog = new Map<string, CatalogEntry>();
@@ -72,38 +61,30 @@ export class TicketingService {
     const record = buildEventRecord(input, input.id ?? newId('evt'), now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
-      {
-        version: 1,
-        at: now,
-        snapshot: { eventId: record.id, version: 1 },
-        events: [{ type: 'EventCreated', event: record }],
-      },
+      { version: 1, at: now, snapshot: { eventId: record.id, version: 1 }, events: [{ type: 'EventCreated', event: record }] },
     );
     if (await this.maps.events.putIfAbsent(record.id, aggregate)) {
       throw new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
     }
     return eventView(
       record,
-      record.sections.map((spec) => sectionView(newSection(record.id, spec), now)),
+      record.sections.map((spec) => sectionView(newSection(record.id, spec))),
     );
   }
 
   async getEvent(eventId: string): Promise<EventView> {
     const entry = await this.catalogEntry(eventId);
-    const now = this.now();
     const keys = entry.record.sections.map((s) => sectionKey(eventId, s.id));
     const stored = await this.maps.sections.getAll(keys);
     return eventView(
       entry.record,
-      entry.record.sections.map((spec, i) =>
-        sectionView(stored.get(keys[i]!)?.value ?? newSection(eventId, spec), now),
-      ),
+      entry.record.sections.map((spec, i) => sectionView(stored.get(keys[i]!)?.value ?? newSection(eventId, spec))),
     );
   }
 
   async getSection(eventId: string, sectionId: string): Promise<SectionView> {
     const { spec, state } = await this.readSection(eventId, sectionId);
-    return sectionView(state, this.now(), spec.seats ? { seatIds: spec.seats } : {});
+    return sectionView(state, spec.seats ? { seatIds: spec.seats } : {});
   }
 
   async placeHold(
@@ -111,7 +92,8 @@ export class TicketingService {
     sectionId: string,
     body: { customerId: string; quantity?: number; seats?: string[] },
   ): Promise<HoldView> {
-    const result = await this.submit(eventId, sectionId, {
+    const entry = await this.catalogEntry(eventId);
+    const result = await this.engine.submit(sectionKey(eventId, sectionId), this.keySpec(entry, sectionId), {
       type: 'placeHold',
       holdId: newId('hold'),
       customerId: body.customerId,
@@ -123,34 +105,32 @@ export class TicketingService {
   }
 
   async getHold(eventId: string, sectionId: string, holdId: string): Promise<HoldView> {
-    const { state } = await this.readSection(eventId, sectionId);
-    const hold =
-      state.holds[holdId] ??
-      closedHoldInOutbox(state, holdId) ??
-      (await this.closedHold(eventId, sectionId, holdId));
-    return holdView(hold, this.now());
+    return holdView((await this.holdEntry(eventId, sectionId, holdId)).value, this.now());
   }
 
   /** 201 with the order the first time, 200 with the same order afterwards. */
-  async purchase(
-    eventId: string,
-    sectionId: string,
-    holdId: string,
-  ): Promise<{ order: OrderView; firstTime: boolean }> {
-    const result = await this.submitOnHold(eventId, sectionId, {
-      type: 'purchase',
-      holdId,
-      orderId: newId('ord'),
-    });
-    if (result.kind !== 'purchased') throw new Error(`purchase answered ${result.kind}`);
-    return { order: orderView(result.hold), firstTime: result.firstTime };
+  async purchase(eventId: string, sectionId: string, holdId: string): Promise<{ order: OrderView; firstTime: boolean }> {
+    const { hold, changed } = await this.transition(eventId, sectionId, holdId, { type: 'purchase', orderId: newId('ord') });
+    return { order: orderView(hold), firstTime: changed };
   }
 
   async release(eventId: string, sectionId: string, holdId: string): Promise<void> {
-    await this.submitOnHold(eventId, sectionId, { type: 'release', holdId });
+    await this.transition(eventId, sectionId, holdId, { type: 'release' });
   }
 
-  /** Runs `due` on a section (expiring its holds) without any client command: the sweeper's call. */
+  /** Expires a hold past its `expiresAt`: the expiry sweeper's call. */
+  async expire(holdId: string): Promise<void> {
+    const stored = await this.maps.holds.get(holdId);
+    if (stored) await this.transition(stored.value.eventId, stored.value.sectionId, holdId, { type: 'expire' });
+  }
+
+  /** Settles a hold whose closing has waited too long (its unit died between the two steps). */
+  async settlePending(holdId: string): Promise<void> {
+    const stored = await this.maps.holds.get(holdId);
+    if (stored && stored.value.pendingSince !== null) await this.settle(stored.value);
+  }
+
+  /** Lets the engine trim a section's outbox with no client command. */
   async touch(key: string): Promise<void> {
     const current = await this.maps.sections.get(key);
     if (!current) return;
@@ -158,35 +138,52 @@ export class TicketingService {
     await this.engine.submit(key, this.keySpec(entry, current.value.sectionId), { type: 'touch' });
   }
 
-  private async submitOnHold(
+  private async transition(
     eventId: string,
     sectionId: string,
-    command: SectionCommand,
-  ): Promise<SectionResult> {
-    try {
-      return await this.submit(eventId, sectionId, command);
-    } catch (err) {
-      if (!(err instanceof NotFoundError) || err.code !== 'HOLD_NOT_FOUND' || !('holdId' in command))
-        throw err;
-      // The hold left the section and its outbox: its final record is in the holds map.
-      return decideOnClosedHold(command, await this.closedHold(eventId, sectionId, command.holdId));
+    holdId: string,
+    action: HoldAction,
+  ): Promise<{ hold: HoldEntry; changed: boolean }> {
+    for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt += 1) {
+      const current = await this.holdEntry(eventId, sectionId, holdId);
+      const decision = decideHoldAction(current.value, action, this.now());
+      if (decision.kind === 'unchanged') {
+        // Won by an earlier request whose settlement may not have happened yet: make sure it does.
+        if (current.value.pendingSince !== null) await this.settle(current.value);
+        return { hold: current.value, changed: false };
+      }
+      if (!(await this.maps.holds.replaceIfSame(holdId, current.raw, decision.next))) continue;
+      await this.settle(decision.next);
+      // An expiry on the way to a purchase or release: decide again on the expired hold.
+      if (decision.next.status === 'EXPIRED' && action.type !== 'expire') continue;
+      return { hold: decision.next, changed: true };
     }
+    throw new ContentionError(holdId, TRANSITION_ATTEMPTS);
   }
 
-  private async submit(eventId: string, sectionId: string, command: SectionCommand): Promise<SectionResult> {
-    const entry = await this.catalogEntry(eventId);
-    return this.engine.submit(sectionKey(eventId, sectionId), this.keySpec(entry, sectionId), command);
+  private async settle(hold: HoldEntry): Promise<void> {
+    const entry = await this.catalogEntry(hold.eventId);
+    await this.engine.submit(sectionKey(hold.eventId, hold.sectionId), this.keySpec(entry, hold.sectionId), {
+      type: 'settle',
+      hold: holdOf(hold),
+    });
   }
 
-  private async closedHold(eventId: string, sectionId: string, holdId: string): Promise<Hold> {
-    const hold = (await this.maps.holds.get(holdId))?.value;
-    if (!hold || hold.eventId !== eventId || hold.sectionId !== sectionId) {
-      throw new NotFoundError(
-        'HOLD_NOT_FOUND',
-        `hold ${holdId} not found in section ${sectionId} of event ${eventId}`,
-      );
+  /** The hold's entry; a hold placed a moment ago may still be only in its section's outbox. */
+  private async holdEntry(eventId: string, sectionId: string, holdId: string): Promise<Versioned<HoldEntry>> {
+    let stored = await this.maps.holds.get(holdId);
+    if (!stored) {
+      const section = await this.maps.sections.get(sectionKey(eventId, sectionId));
+      const placed = section && placedHoldInOutbox(section.value, holdId);
+      if (placed) {
+        await this.maps.holds.putIfAbsent(holdId, holdEntryOf(placed));
+        stored = await this.maps.holds.get(holdId);
+      }
     }
-    return hold;
+    if (!stored || stored.value.eventId !== eventId || stored.value.sectionId !== sectionId) {
+      throw new NotFoundError('HOLD_NOT_FOUND', `hold ${holdId} not found in section ${sectionId} of event ${eventId}`);
+    }
+    return stored;
   }
 
   private async readSection(eventId: string, sectionId: string) {
@@ -197,19 +194,37 @@ export class TicketingService {
     return { spec, state: stored?.value ?? newSection(eventId, spec) };
   }
 
-  private keySpec(entry: CatalogEntry, sectionId: string): SectionSpecOfKey {
+  private keySpec(entry: CatalogEntry, sectionId: string): SectionKeySpec {
     const cached = entry.keySpecs.get(sectionId);
     if (cached) return cached;
     const spec = entry.record.sections.find((s) => s.id === sectionId);
-    if (!spec)
-      throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
+    if (!spec) throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
     const seatIndex = seatIndexOf(spec);
-    const keySpec: SectionSpecOfKey = {
+    const holds = this.maps.holds;
+    const keySpec: SectionKeySpec = {
       rules: sectionRules(seatIndex),
-      context: (now) => ({ now, event: entry.record, seatIndex }),
+      context: async (now, state, commands) => {
+        // A settle whose closing is no longer in the outbox may be a late duplicate of one applied
+        // and trimmed long ago: the hold's entry (read after the section) says so.
+        const unknown = commands.flatMap((c) =>
+          c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId) ? [c.hold.holdId] : [],
+        );
+        const settledLongAgo = new Set<string>();
+        if (unknown.length > 0) {
+          for (const [id, stored] of await holds.getAll(unknown)) {
+            if (stored.value.status !== 'HELD' && stored.value.pendingSince === null) settledLongAgo.add(id);
+          }
+        }
+        return { now, event: entry.record, seatIndex, settledLongAgo };
+      },
+      afterCommit: async (events) => {
+        // New holds get their entries before their callers hear of them, so any later purchase,
+        // release or expiry finds them. (If this fails the pump files them from the outbox.)
+        const placed = events.flatMap((e) => (e.type === 'HoldPlaced' ? [[e.hold.holdId, holdEntryOf(e.hold)] as [string, HoldEntry]] : []));
+        await holds.setAll(placed).catch(() => undefined);
+      },
       create: () => newSection(entry.record.id, spec),
-      notFound: () =>
-        new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
+      notFound: () => new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
     };
     entry.keySpecs.set(sectionId, keySpec);
     return keySpec;

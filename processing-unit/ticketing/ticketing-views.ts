@@ -1,9 +1,6 @@
 import { SEAT, type EventRecord, type Hold, type SectionAggregate } from '../../common/ticketing-model.js';
 
-/**
- * What clients see (API.md). Views are computed at `now`: a hold past its `expiresAt` shows as
- * EXPIRED and its seats as available even before the sweeper has committed the expiry.
- */
+/** What clients see (API.md). */
 
 export interface SectionView {
   id: string;
@@ -15,34 +12,24 @@ export interface SectionView {
   seats?: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'>;
 }
 
-export function sectionView(
-  state: SectionAggregate,
-  now: number,
-  options: { seatIds?: readonly string[] } = {},
-): SectionView {
-  let expiredQty = 0;
-  const expiredSeats = new Set<string>();
-  for (const hold of Object.values(state.holds)) {
-    if (Date.parse(hold.expiresAt) <= now) {
-      expiredQty += hold.quantity;
-      for (const seat of hold.seats ?? []) expiredSeats.add(seat);
-    }
-  }
-  const held = state.held - expiredQty;
+/**
+ * A section's counts and seat map. A hold past its `expiresAt` frees its seats when the expiry
+ * sweeper commits the expiry (within SWEEP_INTERVAL_MS); the hold's own view says EXPIRED at once.
+ */
+export function sectionView(state: SectionAggregate, options: { seatIds?: readonly string[] } = {}): SectionView {
   const view: SectionView = {
     id: state.sectionId,
     kind: state.kind,
     capacity: state.capacity,
-    available: state.capacity - held - state.sold,
-    held,
+    available: state.capacity - state.held - state.sold,
+    held: state.held,
     sold: state.sold,
   };
   if (options.seatIds && state.seatStates !== undefined) {
     const seats: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'> = {};
     options.seatIds.forEach((seat, i) => {
       const c = state.seatStates![i];
-      seats[seat] =
-        c === SEAT.SOLD ? 'SOLD' : c === SEAT.HELD && !expiredSeats.has(seat) ? 'HELD' : 'AVAILABLE';
+      seats[seat] = c === SEAT.SOLD ? 'SOLD' : c === SEAT.HELD ? 'HELD' : 'AVAILABLE';
     });
     view.seats = seats;
   }

@@ -8,7 +8,10 @@ import type { AggregateRules } from './aggregate-rules.js';
 /** How the engine treats one key: its rules, the context its commands need, how to create it. */
 export interface KeySpec<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
   rules: AggregateRules<S, C, R, Ctx, Snap>;
-  context(now: number): Ctx;
+  /** What the commands of a batch need besides the state (may read the grid: once per batch). */
+  context(now: number, state: S, commands: readonly C[]): Ctx | Promise<Ctx>;
+  /** Runs after a batch committed and before its callers are answered (must not throw). */
+  afterCommit?(events: readonly DomainEvent[]): Promise<void>;
   /** The aggregate to create when the key is absent, or null when absence means "not found". */
   create(): S | null;
   /** Thrown to every command when the key is absent and cannot be created. */
@@ -168,7 +171,7 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
         events.push(...produced);
       };
       apply(spec.rules.due(state, now));
-      const context = spec.context(now);
+      const context = await spec.context(now, state, commands);
       const outcomes: Outcome<R>[] = commands.map((command) => {
         try {
           const decision = spec.rules.decide(state, command, context);
@@ -198,6 +201,7 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
       const committed = await this.map.replaceIfSame(key, current.raw, state);
       if (committed) {
         this.remember(key, committed);
+        if (events.length > 0) await spec.afterCommit?.(events);
         this.options.onBatch?.({
           map: this.map.name,
           size: commands.length,

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+
+export interface SpacegridProcess {
+  /** SIGINT (the same clean, ordered stop as Ctrl-C) and wait for it to exit. */
+  close(): Promise<void>;
+}
+
+async function ready(url: string): Promise<boolean> {
+  return fetch(`${url}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+}
+
+/**
+ * Makes sure a spacegrid answers at `url`: if one is already running there it is used as it is;
+ * otherwise the deploy manager (`npm start`'s process) is started with the port of `url`, a
+ * grid namespace and a database of its own, and stopped by `close()`.
+ */
+export async function ensureSpacegrid(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<SpacegridProcess> {
+  if (await ready(url)) {
+    log(`using the spacegrid already running at ${url}`);
+    return { close: async () => undefined };
+  }
+  log(`starting spacegrid for the benchmark (deploy manager, port ${new URL(url).port})...`);
+  const child = spawn(process.execPath, [new URL('../deploy-manager/main.js', import.meta.url).pathname], {
+    env: {
+      ...env,
+      PORT: new URL(url).port || '8080',
+      LOG_LEVEL: 'warn',
+      GRID_NAMESPACE: 'bench',
+      DATABASE_URL: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/spacegrid_bench',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4096));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 300_000;
+  while (!(await ready(url))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`spacegrid did not start:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log('spacegrid is ready');
+  return {
+    async close() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
