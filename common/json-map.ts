@@ -26,7 +26,10 @@ export class JsonMap<T> {
   ) {}
 
   static async open<T>(client: HazelcastClient, name: string, codec?: JsonCodec<T>): Promise<JsonMap<T>> {
-    return new JsonMap<T>(await client.getMap<string, HazelcastJsonValue>(name), codec ?? (IDENTITY as JsonCodec<T>));
+    return new JsonMap<T>(
+      await client.getMap<string, HazelcastJsonValue>(name),
+      codec ?? (IDENTITY as JsonCodec<T>),
+    );
   }
 
   /** A fresh object from a raw value (the caller may mutate it). */

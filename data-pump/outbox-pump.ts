@@ -365,7 +365,9 @@ export class OutboxPump {
     if (placed.length === 0) return;
     const existing = await this.maps.holds.getAll(placed.map((h) => h.holdId));
     await Promise.all(
-      placed.filter((h) => !existing.has(h.holdId)).map((h) => this.maps.holds.putIfAbsent(h.holdId, holdEntryOf(h))),
+      placed
+        .filter((h) => !existing.has(h.holdId))
+        .map((h) => this.maps.holds.putIfAbsent(h.holdId, holdEntryOf(h))),
     );
   }
 

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonEnv, splitList } from '../common/config.js';
 
-
 export const DeployEnv = Type.Object({
   ...CommonEnv,
   /** An existing cluster (`host:port,...`). Unset: the deploy manager starts members itself. */

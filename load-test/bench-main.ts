@@ -53,7 +53,9 @@ async function main(): Promise<number> {
   let spacegrid: SpacegridProcess | undefined;
   try {
     if (!values['without-spacegrid']) {
-      spacegrid = await ensureSpacegrid(values.spacegrid, process.env, (line) => process.stdout.write(`${line}\n`));
+      spacegrid = await ensureSpacegrid(values.spacegrid, process.env, (line) =>
+        process.stdout.write(`${line}\n`),
+      );
     }
     const baseline = await startChildServer({
       name: 'baseline',

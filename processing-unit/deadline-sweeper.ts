@@ -52,7 +52,8 @@ export class DeadlineSweeper {
         const keys = await work.due(this.now());
         const results = await Promise.allSettled(keys.map((key) => work.touch(key)));
         for (const [i, result] of results.entries()) {
-          if (result.status === 'rejected') this.log.warn({ err: result.reason, key: keys[i], work: work.name }, 'sweep touch failed');
+          if (result.status === 'rejected')
+            this.log.warn({ err: result.reason, key: keys[i], work: work.name }, 'sweep touch failed');
         }
         touched += keys.length;
       } catch (err) {
