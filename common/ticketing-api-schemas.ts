@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, IsoTime } from '../../common/api-schemas.js';
+import { Id, IsoTime } from './api-schemas.js';
+
+/** Request schemas of API.md's ticketing routes, shared by the units and the Postgres baseline (strict: unknown fields are refused). */
 
 export const CreateEventBody = Type.Object(
   {
@@ -37,3 +39,5 @@ export type HoldBody = Static<typeof HoldBody>;
 export const EventParams = Type.Object({ eventId: Id });
 export const SectionParams = Type.Object({ eventId: Id, sectionId: Id });
 export const HoldParams = Type.Object({ eventId: Id, sectionId: Id, holdId: Id });
+
+export const PurchaseBody = Type.Object({}, { additionalProperties: false });

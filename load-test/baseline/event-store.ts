@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
-import type { CreateEventBody } from './ticketing-schemas.js';
+import type { CreateEventBody } from '../../common/ticketing-api-schemas.js';
 import {
   eventView,
   sectionView,

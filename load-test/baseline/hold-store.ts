@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
-import type { HoldBody } from './ticketing-schemas.js';
+import type { HoldBody } from '../../common/ticketing-api-schemas.js';
 import { holdView, type HoldRow } from './ticketing-views.js';
 import { withTransaction } from './with-transaction.js';
 

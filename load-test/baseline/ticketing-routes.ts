@@ -10,7 +10,7 @@ import {
   HoldParams,
   PurchaseBody,
   SectionParams,
-} from './ticketing-schemas.js';
+} from '../../common/ticketing-api-schemas.js';
 
 /** The ticketing routes of API.md, each one straight onto Postgres. */
 export function registerTicketingRoutes(app: HttpServer, pool: pg.Pool): void {

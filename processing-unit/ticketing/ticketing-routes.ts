@@ -3,7 +3,13 @@ import type { HttpServer } from '../../common/http-server.js';
 import { replyIdempotently } from '../http/idempotent-reply.js';
 import type { Idempotency } from '../idempotency.js';
 import type { TicketingService } from './ticketing-service.js';
-import { CreateEventBody, EventParams, HoldBody, HoldParams, SectionParams } from './ticketing-schemas.js';
+import {
+  CreateEventBody,
+  EventParams,
+  HoldBody,
+  HoldParams,
+  SectionParams,
+} from '../../common/ticketing-api-schemas.js';
 
 /** The ticketing endpoints of API.md. Translation only: rules live in the service and the domain. */
 export function registerTicketingRoutes(
