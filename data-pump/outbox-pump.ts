@@ -267,12 +267,13 @@ export class OutboxPump {
         }
       }
     }
-    await this.send(records, now);
-    // Hold entries must be right before the units may drop these entries from the outbox: new holds
-    // exist (their unit files them before answering; this covers a unit that died first), and closed
-    // holds are marked settled, so no late duplicate settle can apply twice.
+    // Hold entries must be right before these outbox entries can ever be trimmed, so they are filed
+    // before the jobs count as sent: new holds exist (their unit files them before answering; this
+    // covers a unit that died first), and closed holds are marked settled, so no late duplicate
+    // settle can apply twice. If filing fails, nothing counts as sent and the next pass retries all.
     await this.fileNewHolds(placedHolds);
     await this.maps.holds.setAll(closedHolds);
+    await this.send(records, now);
     this.stats.jobsPumped += records.length;
     if (records.length > 0) this.stats.lastLagMs = now - oldest;
     await this.trimIdle(map, idle);

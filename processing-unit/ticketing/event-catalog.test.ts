@@ -134,6 +134,25 @@ describe('buildEventRecord', () => {
     expect(record.sections.map((s) => s.capacity)).toEqual([2, 2]);
   });
 
+  it('keeps the section order of the request', () => {
+    const record = buildEventRecord(
+      input({
+        sections: [
+          { id: 'z', capacity: 1 },
+          { id: 'a', seats: ['1'] },
+          { id: 'm', capacity: 3 },
+        ],
+      }),
+      'e',
+      NOW,
+    );
+    expect(record.sections.map((s) => [s.id, s.kind, s.capacity])).toEqual([
+      ['z', 'GA', 1],
+      ['a', 'RESERVED', 1],
+      ['m', 'GA', 3],
+    ]);
+  });
+
   it('keeps the seat order of the request (best first)', () => {
     const seats = ['C-9', 'A-1', 'B-5'];
     const record = buildEventRecord(input({ sections: [{ id: 'a', seats }] }), 'e', NOW);
@@ -160,17 +179,52 @@ describe('seatIndexOf', () => {
 });
 
 describe('newSection from the catalog', () => {
-  it('creates sections that match their specs', () => {
+  it('creates sections that match their specs: counts, a seat map for reserved seating, no holds', () => {
     const record = buildEventRecord(input(), 'final', NOW);
     const [north, vip] = record.sections.map((spec) => newSection(record.id, spec));
-    expect(north).toMatchObject({ eventId: 'final', sectionId: 'north', kind: 'GA', capacity: 20000 });
-    expect(north!.seatStates).toBeUndefined();
-    expect(vip).toMatchObject({
+    expect(north).toEqual({
+      eventId: 'final',
+      sectionId: 'north',
+      kind: 'GA',
+      capacity: 20000,
+      held: 0,
+      sold: 0,
+      version: 0,
+      nextDeadline: null,
+      outbox: [],
+      outboxSince: null,
+    });
+    expect('seatStates' in north!).toBe(false);
+    expect(vip).toEqual({
       eventId: 'final',
       sectionId: 'vip',
       kind: 'RESERVED',
       capacity: 3,
+      held: 0,
+      sold: 0,
+      version: 0,
       seatStates: 'AAA',
+      nextDeadline: null,
+      outbox: [],
+      outboxSince: null,
     });
+  });
+
+  it('has one seat character per catalog seat, however large the section', () => {
+    const seats = Array.from({ length: 100_000 }, (_, i) => `S-${i}`);
+    const record = buildEventRecord(input({ sections: [{ id: 'big', seats }] }), 'e', NOW);
+    const state = newSection(record.id, record.sections[0]!);
+    expect(state.capacity).toBe(100_000);
+    expect(state.seatStates).toHaveLength(100_000);
+    expect(/^A+$/.test(state.seatStates!)).toBe(true);
+    expect(seatIndexOf(record.sections[0]!)!.get('S-99999')).toBe(99_999);
+  });
+
+  it('keeps a large GA section as counts only', () => {
+    const record = buildEventRecord(input({ sections: [{ id: 'ga', capacity: 10_000_000 }] }), 'e', NOW);
+    const state = newSection(record.id, record.sections[0]!);
+    expect(state.capacity).toBe(10_000_000);
+    expect(state.seatStates).toBeUndefined();
+    expect(JSON.stringify(state).length).toBeLessThan(300);
   });
 });

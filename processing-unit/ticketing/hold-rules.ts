@@ -10,7 +10,11 @@ export type HoldDecision =
   /** Nothing to change: the hold already is where the action leads (or the action does not apply). */
   | { kind: 'unchanged' };
 
-const TARGET: Record<HoldAction['type'], HoldStatus> = { purchase: 'PURCHASED', release: 'RELEASED', expire: 'EXPIRED' };
+const TARGET: Record<HoldAction['type'], HoldStatus> = {
+  purchase: 'PURCHASED',
+  release: 'RELEASED',
+  expire: 'EXPIRED',
+};
 
 /**
  * The rules of one hold. A HELD hold past `expiresAt` can only expire: a purchase or release of it
@@ -28,15 +32,19 @@ export function decideHoldAction(entry: HoldEntry, action: HoldAction, now: numb
         ...entry,
         status,
         closedAt: at,
-        ...(status === 'PURCHASED' && action.type === 'purchase' ? { orderId: action.orderId, purchasedAt: at } : {}),
+        ...(status === 'PURCHASED' && action.type === 'purchase'
+          ? { orderId: action.orderId, purchasedAt: at }
+          : {}),
         deadline: null,
         pendingSince: now,
       },
     };
   }
   if (action.type === 'purchase') {
-    if (entry.status === 'EXPIRED') throw new HoldExpiredError(`hold ${entry.holdId} expired at ${entry.expiresAt}`);
-    if (entry.status === 'RELEASED') throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${entry.holdId} was released`);
+    if (entry.status === 'EXPIRED')
+      throw new HoldExpiredError(`hold ${entry.holdId} expired at ${entry.expiresAt}`);
+    if (entry.status === 'RELEASED')
+      throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${entry.holdId} was released`);
   }
   if (action.type === 'release' && entry.status === 'PURCHASED') {
     throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${entry.holdId} was purchased and cannot be released`);

@@ -110,16 +110,20 @@ function decidePlaceHold(
   let seatIdx: number[] | undefined;
   if (command.seats !== undefined) {
     if (state.kind !== 'RESERVED') {
-      throw new ValidationError(`section ${state.sectionId} is general admission: ask for a quantity, not seats`);
+      throw new ValidationError(
+        `section ${state.sectionId} is general admission: ask for a quantity, not seats`,
+      );
     }
-    if (new Set(command.seats).size !== command.seats.length) throw new ValidationError('seats are listed twice');
+    if (new Set(command.seats).size !== command.seats.length)
+      throw new ValidationError('seats are listed twice');
     const unknown = command.seats.filter((seat) => !context.seatIndex?.has(seat));
     if (unknown.length > 0) {
       throw new ValidationError(`unknown seats in section ${state.sectionId}`, { seats: unknown });
     }
     seatIdx = command.seats.map((seat) => context.seatIndex!.get(seat)!);
     const taken = seatIdx.filter((i) => state.seatStates![i] !== SEAT.AVAILABLE).map((i) => spec.seats![i]!);
-    if (taken.length > 0) throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
+    if (taken.length > 0)
+      throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
   } else if (requested > available(state)) {
     throw new ConflictError('NOT_ENOUGH_SEATS', `only ${available(state)} seats are available`, {
       available: available(state),
@@ -158,21 +162,44 @@ function decideSettle(
   }
   const already = closedInBatch.get(state)?.get(hold.holdId) ?? closedHoldInOutbox(state, hold.holdId);
   if (already) return { result: { kind: 'settled', hold: already, applied: false }, events: [] };
-  if (context.settledLongAgo.has(hold.holdId)) return { result: { kind: 'settled', hold, applied: false }, events: [] };
+  if (context.settledLongAgo.has(hold.holdId))
+    return { result: { kind: 'settled', hold, applied: false }, events: [] };
+  // A last line of defence: seats that are not held by this hold cannot be moved by it.
+  const seatsHeld = (hold.seats ?? []).every((seat) => {
+    const i = context.seatIndex?.get(seat);
+    return i !== undefined && state.seatStates?.[i] === SEAT.HELD;
+  });
+  if (state.held < hold.quantity || !seatsHeld) {
+    return { result: { kind: 'settled', hold, applied: false }, events: [] };
+  }
   const closed: Hold = { ...hold, version: state.version + 1 };
   switch (hold.status) {
     case 'PURCHASED':
-      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldPurchased', hold: closed }] };
+      return {
+        result: { kind: 'settled', hold: closed, applied: true },
+        events: [{ type: 'HoldPurchased', hold: closed }],
+      };
     case 'RELEASED':
-      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldReleased', hold: closed }] };
+      return {
+        result: { kind: 'settled', hold: closed, applied: true },
+        events: [{ type: 'HoldReleased', hold: closed }],
+      };
     case 'EXPIRED':
-      return { result: { kind: 'settled', hold: closed, applied: true }, events: [{ type: 'HoldExpired', hold: closed }] };
+      return {
+        result: { kind: 'settled', hold: closed, applied: true },
+        events: [{ type: 'HoldExpired', hold: closed }],
+      };
     case 'HELD':
-      throw new Error(`settle of hold ${hold.holdId} that is still HELD`);
+      throw new ConflictError('HOLD_NOT_ACTIVE', `hold ${hold.holdId} is still held: nothing to settle`);
   }
 }
 
-function setSeats(state: SectionAggregate, hold: Hold, to: string, seatIndex: ReadonlyMap<string, number> | undefined): void {
+function setSeats(
+  state: SectionAggregate,
+  hold: Hold,
+  to: string,
+  seatIndex: ReadonlyMap<string, number> | undefined,
+): void {
   if (!hold.seats || state.seatStates === undefined) return;
   const chars = state.seatStates.split('');
   for (const seat of hold.seats) {

@@ -16,7 +16,13 @@ import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
 import { decideHoldAction, type HoldAction } from './hold-rules.js';
 import type { SectionCommand, SectionContext } from './section-commands.js';
-import { closedHoldInOutbox, newSection, placedHoldInOutbox, sectionRules, type SectionResult } from './section-rules.js';
+import {
+  closedHoldInOutbox,
+  newSection,
+  placedHoldInOutbox,
+  sectionRules,
+  type SectionResult,
+} from './section-rules.js';
 import {
   eventView,
   holdView,
@@ -28,8 +34,20 @@ import {
   type SectionView,
 } from './ticketing-views.js';
 
-export type SectionEngine = BatchEngine<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
-type SectionKeySpec = KeySpec<SectionAggregate, SectionCommand, SectionResult, SectionContext, SectionSnapshot>;
+export type SectionEngine = BatchEngine<
+  SectionAggregate,
+  SectionCommand,
+  SectionResult,
+  SectionContext,
+  SectionSnapshot
+>;
+type SectionKeySpec = KeySpec<
+  SectionAggregate,
+  SectionCommand,
+  SectionResult,
+  SectionContext,
+  SectionSnapshot
+>;
 
 interface CatalogEntry {
   record: EventRecord;
@@ -61,7 +79,12 @@ export class TicketingService {
     const record = buildEventRecord(input, input.id ?? newId('evt'), now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
-      { version: 1, at: now, snapshot: { eventId: record.id, version: 1 }, events: [{ type: 'EventCreated', event: record }] },
+      {
+        version: 1,
+        at: now,
+        snapshot: { eventId: record.id, version: 1 },
+        events: [{ type: 'EventCreated', event: record }],
+      },
     );
     if (await this.maps.events.putIfAbsent(record.id, aggregate)) {
       throw new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
@@ -78,7 +101,9 @@ export class TicketingService {
     const stored = await this.maps.sections.getAll(keys);
     return eventView(
       entry.record,
-      entry.record.sections.map((spec, i) => sectionView(stored.get(keys[i]!)?.value ?? newSection(eventId, spec))),
+      entry.record.sections.map((spec, i) =>
+        sectionView(stored.get(keys[i]!)?.value ?? newSection(eventId, spec)),
+      ),
     );
   }
 
@@ -109,8 +134,15 @@ export class TicketingService {
   }
 
   /** 201 with the order the first time, 200 with the same order afterwards. */
-  async purchase(eventId: string, sectionId: string, holdId: string): Promise<{ order: OrderView; firstTime: boolean }> {
-    const { hold, changed } = await this.transition(eventId, sectionId, holdId, { type: 'purchase', orderId: newId('ord') });
+  async purchase(
+    eventId: string,
+    sectionId: string,
+    holdId: string,
+  ): Promise<{ order: OrderView; firstTime: boolean }> {
+    const { hold, changed } = await this.transition(eventId, sectionId, holdId, {
+      type: 'purchase',
+      orderId: newId('ord'),
+    });
     return { order: orderView(hold), firstTime: changed };
   }
 
@@ -121,7 +153,8 @@ export class TicketingService {
   /** Expires a hold past its `expiresAt`: the expiry sweeper's call. */
   async expire(holdId: string): Promise<void> {
     const stored = await this.maps.holds.get(holdId);
-    if (stored) await this.transition(stored.value.eventId, stored.value.sectionId, holdId, { type: 'expire' });
+    if (stored)
+      await this.transition(stored.value.eventId, stored.value.sectionId, holdId, { type: 'expire' });
   }
 
   /** Settles a hold whose closing has waited too long (its unit died between the two steps). */
@@ -181,7 +214,10 @@ export class TicketingService {
       }
     }
     if (!stored || stored.value.eventId !== eventId || stored.value.sectionId !== sectionId) {
-      throw new NotFoundError('HOLD_NOT_FOUND', `hold ${holdId} not found in section ${sectionId} of event ${eventId}`);
+      throw new NotFoundError(
+        'HOLD_NOT_FOUND',
+        `hold ${holdId} not found in section ${sectionId} of event ${eventId}`,
+      );
     }
     return stored;
   }
@@ -198,7 +234,8 @@ export class TicketingService {
     const cached = entry.keySpecs.get(sectionId);
     if (cached) return cached;
     const spec = entry.record.sections.find((s) => s.id === sectionId);
-    if (!spec) throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
+    if (!spec)
+      throw new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`);
     const seatIndex = seatIndexOf(spec);
     const holds = this.maps.holds;
     const keySpec: SectionKeySpec = {
@@ -220,11 +257,14 @@ export class TicketingService {
       afterCommit: async (events) => {
         // New holds get their entries before their callers hear of them, so any later purchase,
         // release or expiry finds them. (If this fails the pump files them from the outbox.)
-        const placed = events.flatMap((e) => (e.type === 'HoldPlaced' ? [[e.hold.holdId, holdEntryOf(e.hold)] as [string, HoldEntry]] : []));
+        const placed = events.flatMap((e) =>
+          e.type === 'HoldPlaced' ? [[e.hold.holdId, holdEntryOf(e.hold)] as [string, HoldEntry]] : [],
+        );
         await holds.setAll(placed).catch(() => undefined);
       },
       create: () => newSection(entry.record.id, spec),
-      notFound: () => new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
+      notFound: () =>
+        new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
     };
     entry.keySpecs.set(sectionId, keySpec);
     return keySpec;

@@ -16,7 +16,10 @@ export interface SectionView {
  * A section's counts and seat map. A hold past its `expiresAt` frees its seats when the expiry
  * sweeper commits the expiry (within SWEEP_INTERVAL_MS); the hold's own view says EXPIRED at once.
  */
-export function sectionView(state: SectionAggregate, options: { seatIds?: readonly string[] } = {}): SectionView {
+export function sectionView(
+  state: SectionAggregate,
+  options: { seatIds?: readonly string[] } = {},
+): SectionView {
   const view: SectionView = {
     id: state.sectionId,
     kind: state.kind,
