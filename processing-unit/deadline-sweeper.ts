@@ -1,5 +1,7 @@
 import type { Logger } from '../common/logger.js';
 
+const MAX_PER_PASS = 2_000;
+
 /** One kind of time-driven work: which keys are due now, and what to do with each. */
 export interface SweptWork {
   name: string;
@@ -49,7 +51,8 @@ export class DeadlineSweeper {
     let touched = 0;
     for (const work of this.work) {
       try {
-        const keys = await work.due(this.now());
+        // A burst (thousands of holds expiring in the same second) is taken in slices, one per pass.
+        const keys = (await work.due(this.now())).slice(0, MAX_PER_PASS);
         const results = await Promise.allSettled(keys.map((key) => work.touch(key)));
         for (const [i, result] of results.entries()) {
           if (result.status === 'rejected')
