@@ -7,38 +7,24 @@ export interface Versioned<T> {
   readonly value: T;
 }
 
-/** How a map's values are stored: a compact form on the wire, the full form in code. */
-export interface JsonCodec<T> {
-  encode(value: T): unknown;
-  decode(stored: unknown): T;
-}
-
-const IDENTITY: JsonCodec<never> = { encode: (v) => v, decode: (v) => v as never };
-
 /**
  * A typed view of an IMap whose values are JSON documents (so members can query and index their
  * attributes). Every read parses into a fresh object the caller may mutate freely.
  */
 export class JsonMap<T> {
-  private constructor(
-    readonly map: IMap<string, HazelcastJsonValue>,
-    private readonly codec: JsonCodec<T>,
-  ) {}
+  private constructor(readonly map: IMap<string, HazelcastJsonValue>) {}
 
-  static async open<T>(client: HazelcastClient, name: string, codec?: JsonCodec<T>): Promise<JsonMap<T>> {
-    return new JsonMap<T>(
-      await client.getMap<string, HazelcastJsonValue>(name),
-      codec ?? (IDENTITY as JsonCodec<T>),
-    );
+  static async open<T>(client: HazelcastClient, name: string): Promise<JsonMap<T>> {
+    return new JsonMap<T>(await client.getMap<string, HazelcastJsonValue>(name));
   }
 
   /** A fresh object from a raw value (the caller may mutate it). */
   decode(raw: HazelcastJsonValue): T {
-    return this.codec.decode(JSON.parse(raw.toString()));
+    return JSON.parse(raw.toString()) as T;
   }
 
   private encode(value: T): HazelcastJsonValue {
-    return new HazelcastJsonValue(JSON.stringify(this.codec.encode(value)));
+    return new HazelcastJsonValue(JSON.stringify(value));
   }
 
   get name(): string {
@@ -86,9 +72,5 @@ export class JsonMap<T> {
 
   async keysWhere(predicate: Predicate): Promise<string[]> {
     return this.map.keySetWithPredicate(predicate);
-  }
-
-  async size(): Promise<number> {
-    return this.map.size();
   }
 }
