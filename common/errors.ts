@@ -50,6 +50,13 @@ export type ConflictCode =
   | 'AUCTION_NOT_STARTED'
   | 'IDEMPOTENCY_KEY_IN_FLIGHT';
 
+/** 401: an admin API wants `Authorization: Bearer <ADMIN_TOKEN>`. */
+export class UnauthorizedError extends SpacegridError {
+  constructor(message: string) {
+    super('UNAUTHORIZED', 401, message);
+  }
+}
+
 /** 409: the request is well formed but the current state refuses it. */
 export class ConflictError extends SpacegridError {
   constructor(code: ConflictCode, message: string, details?: Record<string, unknown>) {

@@ -1,8 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bearerAuth } from '../common/bearer-auth.js';
 import type { HttpServer } from '../common/http-server.js';
-import { UnauthorizedError } from './grid-errors.js';
 import type { UnitStatus } from './unit-pool.js';
 
 export const SetUnitsBody = Type.Object(
@@ -28,16 +26,4 @@ export function registerAdminRoutes(app: HttpServer, options: AdminRoutesOptions
     await options.setUnits(request.body.urls);
     return { units: options.units() };
   });
-}
-
-function bearerAuth(token: string | undefined) {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (expected === undefined) return;
-    // Compare digests: equal lengths, and no timing hint about how much of the token matched.
-    if (timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) return;
-    void reply.header('www-authenticate', 'Bearer realm="spacegrid-admin"');
-    throw new UnauthorizedError('this needs Authorization: Bearer <ADMIN_TOKEN>');
-  };
 }

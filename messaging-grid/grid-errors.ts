@@ -26,10 +26,3 @@ export class UnitTimeoutError extends SpacegridError {
     super('UNIT_TIMEOUT', 504, message, { cause });
   }
 }
-
-/** 401: the admin API wants `Authorization: Bearer <ADMIN_TOKEN>`. */
-export class UnauthorizedError extends SpacegridError {
-  constructor(message: string) {
-    super('UNAUTHORIZED', 401, message);
-  }
-}
