@@ -12,6 +12,9 @@ export type HttpServer = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** Largest accepted body, everywhere: 1 MiB (room for a section of about 90,000 short seat ids). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
 export interface HttpServerOptions {
   log: Logger;
   /** Largest accepted body; default 1 MiB (room for a section of about 90,000 short seat ids). */
@@ -30,7 +33,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: on the hot path it is pure cost; errors log their own context.
     childLoggerFactory: (logger) => logger,
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/logger.js';
-import { buildGrid, type Grid } from './build-grid.js';
+import { BODY_LIMIT, buildGrid, type Grid } from './build-grid.js';
 import type { GridConfig } from './grid-config.js';
 import { rank } from './rendezvous.js';
 import { routingKey } from './routing-key.js';
@@ -334,17 +334,17 @@ describe('messaging grid over three units', () => {
     expect(reply.json<{ unit: string }>().unit).toMatch(/^[abc]$/);
   });
 
-  it('refuses a body above 4 MiB with 413 in the API shape, without bothering a unit', async () => {
+  it('refuses a body above the limit with 413 in the API shape, without bothering a unit', async () => {
     const before = units.reduce((n, u) => n + u.received.length, 0);
     const reply = await call('POST', `${grid.url}/events/e1/sections/s1/holds`, {
-      body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20),
+      body: Buffer.alloc(BODY_LIMIT + 1, 0x20),
       headers: { 'content-type': 'application/json' },
     });
     expect(reply.status).toBe(413);
     expect(reply.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
     expect(units.reduce((n, u) => n + u.received.length, 0)).toBe(before);
 
-    const atLimit = Buffer.alloc(4 * 1024 * 1024, 0x61);
+    const atLimit = Buffer.alloc(BODY_LIMIT, 0x61);
     const ok = await call('POST', `${grid.url}/events/e1/sections/s1/holds`, {
       body: atLimit,
       headers: { 'content-type': 'text/plain' },

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../common/http-server.js';
+import { createHttpServer, DEFAULT_BODY_LIMIT } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -8,8 +8,11 @@ import { createGridMetrics } from './grid-metrics.js';
 import { registerProxy } from './proxy.js';
 import { UnitPool } from './unit-pool.js';
 
-/** Largest request body the grid forwards; above it, 413 PAYLOAD_TOO_LARGE without bothering a unit. */
-export const BODY_LIMIT = 4 * 1024 * 1024;
+/**
+ * Largest request body the grid forwards: the units' own limit, so a body they would refuse is
+ * refused here (413 PAYLOAD_TOO_LARGE) without being buffered and sent on.
+ */
+export const BODY_LIMIT = DEFAULT_BODY_LIMIT;
 
 export interface Grid {
   start(): Promise<void>;
