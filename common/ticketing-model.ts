@@ -58,22 +58,8 @@ export interface HoldEntry extends Hold {
 /** Seat state characters of `SectionAggregate.seatStates`. */
 export const SEAT = { AVAILABLE: 'A', HELD: 'H', SOLD: 'S' } as const;
 
+/** A section's reportable state: what the data writer upserts into `sections`. */
 export interface SectionSnapshot {
-  eventId: string;
-  sectionId: string;
-  kind: SectionKind;
-  capacity: number;
-  held: number;
-  sold: number;
-  version: number;
-}
-
-/**
- * One section's inventory: the unit of single-writer batching and of compare-and-set. It holds
- * counts and the seat map only, never the holds themselves, so it stays small however many holds
- * are active: every batch moves it over the wire, and its size is the cost of a batch.
- */
-export interface SectionAggregate {
   eventId: string;
   sectionId: string;
   kind: SectionKind;
@@ -82,6 +68,14 @@ export interface SectionAggregate {
   sold: number;
   /** Incremented by every committed batch. */
   version: number;
+}
+
+/**
+ * One section's inventory: the unit of single-writer batching and of compare-and-set. It holds
+ * counts and the seat map only, never the holds themselves, so it stays small however many holds
+ * are active: every batch moves it over the wire, and its size is the cost of a batch.
+ */
+export interface SectionAggregate extends SectionSnapshot {
   /** RESERVED only: one character per seat of `SectionSpec.seats` (see SEAT). */
   seatStates?: string;
   /** Always null: holds expire through their own entries (see HoldEntry). */
