@@ -7,7 +7,3 @@ export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const Money = Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 });
 
 export const IsoTime = Type.String({ minLength: 10, maxLength: 40 });
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String()),
-});

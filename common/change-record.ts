@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { AuctionSnapshot, Bid } from './bidding-model.js';
 import type { EventRecord, EventSnapshot, Hold, SectionSnapshot } from './ticketing-model.js';
 
@@ -57,7 +57,6 @@ export const ChangeRecordSchema = Type.Object({
   snapshot: Type.Object({ version: Type.Integer({ minimum: 0 }) }),
   events: Type.Array(Type.Object({ type: Type.String() })),
 });
-export type ChangeRecordEnvelope = Static<typeof ChangeRecordSchema>;
 
 /** BullMQ job ids may not contain ':'. Keys are `[A-Za-z0-9_.-]`, so this is safe and unique. */
 export function changeJobId(record: Pick<ChangeRecord, 'aggregate' | 'key' | 'version'>): string {

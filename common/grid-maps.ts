@@ -28,7 +28,6 @@ export interface GridMaps {
 
 /** Maps whose aggregates carry `nextDeadline` and `outboxSince`, queried by the sweepers. */
 export const AGGREGATE_MAPS = ['events', 'sections', 'auctions'] as const;
-export type AggregateMapName = (typeof AGGREGATE_MAPS)[number];
 
 export async function openGridMaps(client: HazelcastClient, names: GridNames): Promise<GridMaps> {
   const maps: GridMaps = {

@@ -107,13 +107,6 @@ export class OutboxPump {
     this.confirmTimer.unref();
   }
 
-  /** Jobs sent and not yet confirmed as written. */
-  get unconfirmed(): number {
-    let n = 0;
-    for (const versions of this.inflight.values()) n += versions.size;
-    return n;
-  }
-
   /** Pumps until nothing is dirty (bounded by `timeoutMs`), then stops. For a clean shutdown. */
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.stopping) return;
