@@ -375,19 +375,6 @@ describe('messaging grid over three units', () => {
     expect(answeredBy(await call('GET', `${grid.url}${path}`))).toBe(b.id);
   });
 
-  it('tries the next unit when the chosen one answers 503 NOT_READY', async () => {
-    const [, b] = units as [FakeUnit, FakeUnit, FakeUnit];
-    b.refuse = true;
-    const { path, order } = sectionOwnedBy(b, units);
-    const before = b.received.length;
-    const reply = await call('POST', `${grid.url}${path}/holds`, { body: '{"quantity":1}' });
-    expect(reply.status).toBe(200);
-    expect(answeredBy(reply)).toBe(unitIdOf(units, order[1]));
-    expect(b.received.length).toBe(before + 1);
-    // The refusal takes the unit out until its next health check passes.
-    expect((await unitStates(grid)).find((s) => s.url === b.url)?.state).toBe('down');
-  });
-
   it('fails over a GET, and a POST with an Idempotency-Key, when the unit drops the connection', async () => {
     const [, b] = units as [FakeUnit, FakeUnit, FakeUnit];
     const { path, order } = sectionOwnedBy(b, units);
@@ -448,7 +435,6 @@ describe('messaging grid over three units', () => {
     expect(has('spacegrid_grid_proxy_seconds_bucket', { unit, le: '0.005' })).toBe(true);
     expect(has('spacegrid_grid_in_flight', {}, /^0$/)).toBe(true);
     expect(has('spacegrid_grid_ready_units', {}, /^3$/)).toBe(true);
-    expect(has('spacegrid_grid_failovers_total', { reason: 'not-ready' }, /^[1-9]\d*$/)).toBe(true);
   });
 
   it('protects /admin/units with the bearer token and changes the set of units with it', async () => {
@@ -560,6 +546,27 @@ describe('messaging grid when a unit dies between health checks', () => {
       state: 'down',
       reason: expect.stringMatching(/ECONNREFUSED/),
     });
+  });
+
+  it('tries the next unit when the chosen one answers 503 NOT_READY, and keeps it out until a health check passes', async () => {
+    // Runs after the deaths above: a and b are the live units, and health checks are a minute apart,
+    // so only the refusal itself can have taken b out.
+    const [a, b] = units as [FakeUnit, FakeUnit, FakeUnit, FakeUnit];
+    b.refuse = true;
+    const { path } = sectionOwnedBy(b, units, '-refuse');
+    const before = b.received.length;
+    const reply = await call('POST', `${grid.url}${path}/holds`, { body: '{"quantity":1}' });
+    expect(reply.status).toBe(200);
+    expect(answeredBy(reply)).toBe(a.id);
+    expect(b.received.length).toBe(before + 1);
+    expect((await unitStates(grid)).find((s) => s.url === b.url)?.state).toBe('down');
+    const metrics = (await call('GET', `${grid.url}/metrics`)).text;
+    expect(metrics).toMatch(/^spacegrid_grid_failovers_total\{[^}]*reason="not-ready"[^}]*\} [1-9]\d*$/m);
+
+    b.refuse = false;
+    const next = await call('POST', `${grid.url}${path}/holds`, { body: '{"quantity":1}' });
+    expect(answeredBy(next)).toBe(a.id);
+    expect(b.received.length).toBe(before + 1);
   });
 });
 
