@@ -48,3 +48,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   );
   return app as unknown as HttpServer;
 }
+
+/**
+ * Stops accepting, lets in-flight requests finish, and resolves once the server is closed.
+ * Node closes the connections that are idle when the server closes, but a keep-alive connection
+ * whose request finishes later would hold the close up until its keep-alive timeout (72 s by
+ * default): those are closed as soon as they fall idle.
+ */
+export async function closeGracefully(app: Pick<FastifyInstance, 'close' | 'server'>): Promise<void> {
+  const closed = app.close();
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+  }
+}

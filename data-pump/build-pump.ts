@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Gauge } from 'prom-client';
 import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
-import { createHttpServer } from '../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
@@ -85,7 +85,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
     },
 
     async close() {
-      await app.close();
+      await closeGracefully(app);
       await pump?.close();
       await queue?.close();
       await client?.shutdown();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
 import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
-import { createHttpServer } from '../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
@@ -95,7 +95,7 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
     async close() {
       clearInterval(timer);
       await checking;
-      await app.close();
+      await closeGracefully(app);
       await queue?.close();
       await client?.shutdown();
       await pool?.end();

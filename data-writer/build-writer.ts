@@ -5,7 +5,7 @@ import { Counter, Histogram } from 'prom-client';
 import { cappedExponentialBackoff } from '../common/change-queue.js';
 import { ChangeRecordSchema, type ChangeRecord } from '../common/change-record.js';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
-import { createHttpServer } from '../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
@@ -119,7 +119,7 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
     },
 
     async close() {
-      await app.close();
+      await closeGracefully(app);
       // Stop taking jobs; the ones in hand finish (their batch commits) before the worker closes.
       const closing = worker?.close();
       await batcher?.flush();

@@ -1,5 +1,5 @@
 import { bearerAuth } from '../common/bearer-auth.js';
-import { createHttpServer } from '../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import type { ChildSupervisor } from './child-supervisor.js';
@@ -28,7 +28,7 @@ export function buildAdminServer(options: {
       await app.listen({ host: options.host, port: options.port });
     },
     async close() {
-      await app.close();
+      await closeGracefully(app);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createHttpServer, DEFAULT_BODY_LIMIT } from '../common/http-server.js';
+import { closeGracefully, createHttpServer, DEFAULT_BODY_LIMIT } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -87,15 +87,7 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     async close() {
       // Stop accepting and let in-flight requests finish, then close the unit connections and stop polling.
       proxy.drain();
-      const closed = app.close();
-      // Node closes the connections idle when the server closes; a keep-alive connection whose request
-      // finishes later would hold the close up until its keep-alive timeout.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
-      try {
-        await closed;
-      } finally {
-        clearInterval(sweep);
-      }
+      await closeGracefully(app);
       await pool.close();
       log.info('messaging grid stopped');
     },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { RetryLaterError } from '../common/errors.js';
 import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
-import { createHttpServer } from '../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
@@ -138,7 +138,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
 
     async close() {
       // Stop accepting, let in-flight requests finish (their batches commit), then leave the grid.
-      await app.close();
+      await closeGracefully(app);
       await sweeper?.stop();
       await Promise.all(engines.map((e) => e.idle()));
       readiness?.stop();

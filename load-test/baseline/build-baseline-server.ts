@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { createPool, ensureDatabase } from '../../common/db/postgres.js';
-import { createHttpServer } from '../../common/http-server.js';
+import { closeGracefully, createHttpServer } from '../../common/http-server.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import { createRegistry, registerOpsRoutes } from '../../common/ops-routes.js';
 import { BASELINE_DDL, DDL_LOCK_KEY } from './baseline-ddl.js';
@@ -75,7 +75,7 @@ export function buildBaselineServer(options: BaselineServerOptions = {}): Baseli
     },
     async close() {
       if (sweeper) clearInterval(sweeper);
-      await app?.close();
+      if (app) await closeGracefully(app);
       await sweep;
       await pool?.end();
     },
