@@ -1,22 +1,23 @@
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
-import { startChildServer, type ChildServer } from './child-server.js';
+import { freePort, startChildServer, type ChildServer } from './child-server.js';
 import { parseDuration } from './duration.js';
 import { ensureSpacegrid, type SpacegridProcess } from './spacegrid-process.js';
 
 const USAGE = `usage: node dist/load-test/bench-main.js [options]
 
-Starts the baseline and the no-op ceiling in child processes (and spacegrid, through the deploy
-manager, unless one already answers at --spacegrid), runs the same flash-sale holds
-against spacegrid, the baseline and the ceiling, interleaved, and
-writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
+Starts the baseline, the no-op ceiling and a messaging grid in front of the no-op server in child
+processes (and spacegrid, through the deploy manager, unless one already answers at --spacegrid),
+runs the same flash-sale holds against each, interleaved, waiting for a quiet machine before
+each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
 
   --spacegrid URL               spacegrid's messaging grid (default http://127.0.0.1:8080)
   --without-spacegrid           measure only the baseline and the ceiling
   --rounds N                    rounds, each visiting every target (3)
   --round-duration 10s          per target and round
   --connections N               closed model users (64)
-  --warmup 2s                   unmeasured run per target first (0 skips)
+  --warmup 20s                  unmeasured run per target first (0 skips)
+  --quiet-wait 30s              longest wait for a quiet machine before each run (0 skips)
   --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline)
   --baseline-pool N             baseline Postgres connections (16)
   --reports-dir DIR             (default reports)`;
@@ -32,7 +33,8 @@ async function main(): Promise<number> {
       rounds: { type: 'string', default: '3' },
       'round-duration': { type: 'string', default: '10s' },
       connections: { type: 'string', default: '64' },
-      warmup: { type: 'string', default: '2s' },
+      warmup: { type: 'string', default: '20s' },
+      'quiet-wait': { type: 'string', default: '30s' },
       'baseline-database-url': {
         type: 'string',
         default: 'postgres://postgres@127.0.0.1:5432/spacegrid_baseline',
@@ -76,19 +78,37 @@ async function main(): Promise<number> {
       env: process.env,
     });
     started.push(ceiling);
+    // The real messaging grid, routing to the no-op server: spacegrid's request path with no work.
+    const gridPort = await freePort();
+    const gridCeiling = await startChildServer({
+      name: 'messaging grid in front of the no-op server',
+      modulePath: new URL('../messaging-grid/main.js', import.meta.url),
+      env: {
+        ...process.env,
+        PORT: String(gridPort),
+        HOST: '127.0.0.1',
+        UNIT_URLS: ceiling.url,
+        LOG_LEVEL: 'error',
+      },
+      readyUrl: `http://127.0.0.1:${gridPort}`,
+    });
+    started.push(gridCeiling);
     process.stdout.write(
-      `baseline on ${baseline.url} (pid ${baseline.pid}), no-op ceiling on ${ceiling.url} (pid ${ceiling.pid})\n`,
+      `baseline on ${baseline.url} (pid ${baseline.pid}), no-op ceiling on ${ceiling.url} (pid ${ceiling.pid}), ` +
+        `messaging grid in front of it on ${gridCeiling.url} (pid ${gridCeiling.pid})\n`,
     );
     const report = await runBench({
       targets: {
         spacegrid: values['without-spacegrid'] ? undefined : values.spacegrid,
         baseline: baseline.url,
         ceiling: ceiling.url,
+        gridCeiling: gridCeiling.url,
       },
       rounds: Number(values.rounds),
       roundDurationMs: parseDuration(values['round-duration']),
       connections: Number(values.connections),
       warmupMs: parseDuration(values.warmup),
+      quietWaitMs: parseDuration(values['quiet-wait']),
       reportsDir: values['reports-dir'],
       log: (line) => process.stdout.write(`${line}\n`),
       signal: stop.signal,

@@ -17,6 +17,8 @@ export interface BenchRatios {
   spacegridOverBaseline: number | null;
   /** ceiling holds/s ÷ spacegrid holds/s. */
   ceilingOverSpacegrid: number | null;
+  /** no-op behind the messaging grid ÷ baseline: the most spacegrid's request path allows here. */
+  gridCeilingOverBaseline: number | null;
 }
 
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
@@ -44,6 +46,7 @@ export function renderBenchMarkdown(
     '',
     `- spacegrid / baseline (holds/s): ${ratio(ratios.spacegridOverBaseline)}`,
     `- ceiling / spacegrid (holds/s): ${ratio(ratios.ceilingOverSpacegrid)}`,
+    `- ceiling via messaging grid / baseline (the most two HTTP hops allow here): ${ratio(ratios.gridCeilingOverBaseline)}`,
     '',
   ];
   return lines.join('\n');

@@ -3,27 +3,48 @@ import { join } from 'node:path';
 import { renderBenchMarkdown, type BenchRatios, type BenchSummaryRow } from './bench-table.js';
 import { decodeHistogram, mergeHistograms, summarizeLatency, type Histogram } from './latency-histogram.js';
 import { fileStamp } from './report/write-report-files.js';
+import { waitForQuietMachine } from './machine-idle.js';
 import { runLoad } from './run-load.js';
 
 export interface BenchOptions {
-  /** Base URLs; `spacegrid` may be left out (then only baseline and ceiling are measured). */
-  targets: { spacegrid?: string | undefined; baseline: string; ceiling: string };
+  /**
+   * Base URLs; `spacegrid` may be left out (then only baseline and ceilings are measured).
+   * `gridCeiling` is the messaging grid in front of the no-op server: the most any design with
+   * spacegrid's two HTTP hops can serve on this machine, with no work at all.
+   */
+  targets: {
+    spacegrid?: string | undefined;
+    baseline: string;
+    ceiling: string;
+    gridCeiling?: string | undefined;
+  };
   /** Default 3. */
   rounds?: number;
   /** Per target and round. Default 10 s. */
   roundDurationMs?: number;
   /** Closed model: users, each with one hold request in flight. Default 64. */
   connections?: number;
-  /** An unmeasured run per target before the rounds (JIT, pools, caches). Default 2 s; 0 skips it. */
+  /**
+   * An unmeasured run per target before the rounds (JIT, pools, caches). Default 20 s: the
+   * members' JIT compilers alone burn most of a core for the first half minute of load. 0 skips it.
+   */
   warmupMs?: number;
   /** Seats of each round's GA section: large enough never to sell out. Default 10,000,000. */
   capacity?: number;
   /** Where `<ISO time>-bench.md/.json` go. Default `reports`. */
   reportsDir?: string;
+  /**
+   * Before each run, wait (up to this long) until the machine is quiet, so what one target left
+   * running (a write-behind draining, a checkpoint) is not charged to the next. Default 30 s; 0 skips.
+   */
+  quietWaitMs?: number;
   /** Progress and the final table. */
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
+
+const CEILING = 'ceiling (no-op)';
+const GRID_CEILING = 'ceiling via messaging grid';
 
 export interface BenchRound {
   round: number;
@@ -44,6 +65,7 @@ export interface BenchReport {
     roundDurationMs: number;
     connections: number;
     warmupMs: number;
+    quietWaitMs: number;
     capacity: number;
   };
   rounds: BenchRound[];
@@ -64,17 +86,30 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     rounds: options.rounds ?? 3,
     roundDurationMs: options.roundDurationMs ?? 10_000,
     connections: options.connections ?? 64,
-    warmupMs: options.warmupMs ?? 2_000,
+    warmupMs: options.warmupMs ?? 20_000,
+    quietWaitMs: options.quietWaitMs ?? 30_000,
     capacity: options.capacity ?? 10_000_000,
   };
   const targets = [
     ...(options.targets.spacegrid ? [{ name: 'spacegrid', url: options.targets.spacegrid }] : []),
     { name: 'baseline', url: options.targets.baseline },
-    { name: 'ceiling (no-op)', url: options.targets.ceiling },
+    { name: CEILING, url: options.targets.ceiling },
+    ...(options.targets.gridCeiling ? [{ name: GRID_CEILING, url: options.targets.gridCeiling }] : []),
   ];
   const startedAt = new Date().toISOString();
-  const holds = (url: string, durationMs: number) =>
-    runLoad({
+  const quiet = async (before: string): Promise<void> => {
+    if (settings.quietWaitMs <= 0) return;
+    const wait = await waitForQuietMachine({ maxWaitMs: settings.quietWaitMs, signal: options.signal });
+    if (wait.measured && (!wait.quiet || wait.waitedMs > 1_000)) {
+      log(
+        `  ${wait.quiet ? 'waited' : 'gave up waiting'} ${(wait.waitedMs / 1000).toFixed(1)} s for a quiet machine ` +
+          `before ${before} (last sample ${Math.round(wait.busy * 100)} % busy)`,
+      );
+    }
+  };
+  const holds = async (url: string, durationMs: number, label: string) => {
+    await quiet(label);
+    return runLoad({
       scenario: 'flash-sale',
       target: url,
       model: { type: 'closed', connections: settings.connections },
@@ -83,11 +118,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       scenarioOptions: { capacity: settings.capacity, purchaseRatio: 0 },
       signal: options.signal,
     });
+  };
 
   if (settings.warmupMs > 0) {
     for (const target of targets) {
       log(`warm-up: ${target.name} (${target.url}) ${settings.warmupMs / 1000} s`);
-      await holds(target.url, settings.warmupMs);
+      await holds(target.url, settings.warmupMs, `the warm-up of ${target.name}`);
     }
   }
   const rounds: BenchRound[] = [];
@@ -96,7 +132,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const shift = (round - 1) % targets.length;
     for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
       if (options.signal?.aborted) break;
-      const report = await holds(target.url, settings.roundDurationMs);
+      const report = await holds(target.url, settings.roundDurationMs, `round ${round} of ${target.name}`);
       const hold = report.byKind.hold;
       if (hold) histograms.get(target.name)!.push(decodeHistogram(hold.histogram));
       const result: BenchRound = {
@@ -136,7 +172,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100;
   const ratios: BenchRatios = {
     spacegridOverBaseline: divide(rate('spacegrid'), rate('baseline')),
-    ceilingOverSpacegrid: divide(rate('ceiling (no-op)'), rate('spacegrid')),
+    ceilingOverSpacegrid: divide(rate(CEILING), rate('spacegrid')),
+    gridCeilingOverBaseline: divide(rate(GRID_CEILING), rate('baseline')),
   };
   const markdown = renderBenchMarkdown(
     'spacegrid benchmark: flash-sale holds',

@@ -1,10 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface ChildServerOptions {
   /** For messages: "baseline", "no-op". */
   name: string;
-  /** The compiled main module; it must send `{ type: 'ready', url }` over IPC once listening. */
+  /**
+   * The compiled main module; it must send `{ type: 'ready', url }` over IPC once listening,
+   * unless `readyUrl` is given.
+   */
   modulePath: string | URL;
+  /** The server's base URL, known beforehand: ready once its `GET /readyz` answers 200. */
+  readyUrl?: string;
   args?: string[];
   /** The child's whole environment. */
   env: NodeJS.ProcessEnv;
@@ -56,6 +62,14 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
         resolve(message.url);
       }
     });
+    if (options.readyUrl !== undefined) {
+      const base = options.readyUrl;
+      void pollReady(base, exited).then((ready) => {
+        if (!ready) return;
+        clearTimeout(timer);
+        resolve(base);
+      });
+    }
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`${options.name} server could not start: ${err.message}`));
@@ -69,4 +83,30 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     throw err;
   });
   return { url, pid: child.pid, close };
+}
+
+/** Polls `GET <base>/readyz` until it answers 200 (true) or the child exits (false). */
+async function pollReady(base: string, exited: Promise<unknown>): Promise<boolean> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    try {
+      const response = await fetch(`${base}/readyz`);
+      await response.arrayBuffer();
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a child that must be told its port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../load-test/child-server.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './system.js';
@@ -16,16 +16,8 @@ export interface ChildPart {
   stop(): Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+/** A TCP port free on 127.0.0.1 right now (the load-test harness's helper). */
+export { freePort };
 
 /**
  * Runs one part of the system (`processing-unit`, `data-pump`, ...) from the build in `dist/`

@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBench, type BenchReport } from './bench.js';
+import { buildNoopServer, type NoopServer } from './noop-server.js';
+
+describe('runBench (against three no-op servers, seconds of load)', () => {
+  const servers: NoopServer[] = [];
+  const urls: string[] = [];
+  let dir = '';
+  let report: BenchReport;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bench-'));
+    for (let i = 0; i < 3; i += 1) {
+      const server = buildNoopServer();
+      servers.push(server);
+      urls.push(await server.start());
+    }
+    report = await runBench({
+      targets: { baseline: urls[0]!, ceiling: urls[1]!, gridCeiling: urls[2]! },
+      rounds: 2,
+      roundDurationMs: 300,
+      warmupMs: 100,
+      quietWaitMs: 0,
+      connections: 4,
+      reportsDir: dir,
+      log: (line) => lines.push(line),
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('visits every target in every round, in a rotated order', () => {
+    const targets = ['baseline', 'ceiling (no-op)', 'ceiling via messaging grid'];
+    expect(report.rounds.map((r) => [r.round, r.target])).toEqual([
+      [1, targets[0]],
+      [1, targets[1]],
+      [1, targets[2]],
+      [2, targets[1]],
+      [2, targets[2]],
+      [2, targets[0]],
+    ]);
+    for (const round of report.rounds) {
+      expect(round.holdsPerSec).toBeGreaterThan(0);
+      expect(round.errors).toBe(0);
+    }
+  });
+
+  it('summarises each target from its rounds and computes the ratios from the summary', () => {
+    for (const row of report.summary) {
+      const mine = report.rounds.filter((r) => r.target === row.target).map((r) => r.holdsPerSec);
+      expect(row.holdsPerSecByRound).toEqual(mine);
+      expect(row.holdsPerSec).toBeCloseTo((mine[0]! + mine[1]!) / 2);
+      expect(row.p50).toBeLessThanOrEqual(row.p99);
+      expect(row.p99).toBeLessThanOrEqual(row.p999);
+    }
+    const rate = (name: string) => report.summary.find((r) => r.target === name)!.holdsPerSec;
+    expect(report.ratios.spacegridOverBaseline).toBeNull();
+    expect(report.ratios.gridCeilingOverBaseline).toBe(
+      Math.round((rate('ceiling via messaging grid') / rate('baseline')) * 100) / 100,
+    );
+  });
+
+  it('writes the table as markdown and the whole report as JSON', async () => {
+    const markdown = await readFile(report.files.markdown, 'utf8');
+    expect(markdown).toContain('| ceiling via messaging grid |');
+    expect(markdown).toMatch(/ceiling via messaging grid \/ baseline .*: \d+\.\d\d×/);
+    const json = JSON.parse(await readFile(report.files.json, 'utf8')) as BenchReport;
+    expect(json.rounds).toEqual(report.rounds);
+    expect(json.settings).toMatchObject({ rounds: 2, warmupMs: 100, quietWaitMs: 0 });
+    expect(lines.some((l) => l.startsWith('warm-up: baseline'))).toBe(true);
+  });
+});
