@@ -24,7 +24,7 @@ export function busyShare(before: CpuTimes, after: CpuTimes): number {
 }
 
 export interface IdleWaitOptions {
-  /** Busy share (all cores) below which the machine counts as quiet. Default 0.15. */
+  /** Busy share (all cores) below which the machine counts as quiet. Default 0.2. */
   threshold?: number;
   /** Length of one sample. Default 500 ms. */
   sampleMs?: number;
@@ -52,7 +52,7 @@ const readProcStat = async (): Promise<CpuTimes> => parseProcStat(await readFile
  */
 export async function waitForQuietMachine(options: IdleWaitOptions = {}): Promise<IdleWaitResult> {
   const read = options.read ?? readProcStat;
-  const threshold = options.threshold ?? 0.15;
+  const threshold = options.threshold ?? 0.2;
   const sampleMs = options.sampleMs ?? 500;
   const maxWaitMs = options.maxWaitMs ?? 30_000;
   const started = Date.now();
