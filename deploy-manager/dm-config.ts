@@ -7,7 +7,8 @@ export const DeployEnv = Type.Object({
   HZ_MEMBERS: Type.Optional(Type.String()),
   HZ_MEMBER_COUNT: Type.Integer({ minimum: 1, maximum: 9, default: 2 }),
   HZ_BASE_PORT: Type.Integer({ minimum: 1, maximum: 65000, default: 5701 }),
-  HZ_HEAP_MB: Type.Integer({ minimum: 128, default: 512 }),
+  /** Heap of each member it starts: 1 GiB holds a sale of several hundred thousand active holds with backups. */
+  HZ_HEAP_MB: Type.Integer({ minimum: 128, default: 1024 }),
   /** The messaging grid: the only public port. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '127.0.0.1' }),

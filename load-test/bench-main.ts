@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { dropDatabase } from '../common/db/postgres.js';
+import { DEFAULT_BASELINE_DATABASE_URL } from './baseline/build-baseline-server.js';
 import { runBench } from './bench.js';
 import { freePort, startChildServer, type ChildServer } from './child-server.js';
 import { parseDuration } from './duration.js';
@@ -18,7 +20,8 @@ each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops wh
   --connections N               closed model users (64)
   --warmup 20s                  unmeasured run per target first (0 skips)
   --quiet-wait 30s              longest wait for a quiet machine before each run (0 skips)
-  --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline)
+  --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline,
+                                dropped first so both designs start empty; another URL is kept)
   --baseline-pool N             baseline Postgres connections (16)
   --reports-dir DIR             (default reports)`;
 
@@ -37,7 +40,7 @@ async function main(): Promise<number> {
       'quiet-wait': { type: 'string', default: '30s' },
       'baseline-database-url': {
         type: 'string',
-        default: 'postgres://postgres@127.0.0.1:5432/spacegrid_baseline',
+        default: DEFAULT_BASELINE_DATABASE_URL,
       },
       'baseline-pool': { type: 'string', default: '16' },
       'reports-dir': { type: 'string', default: 'reports' },
@@ -58,6 +61,9 @@ async function main(): Promise<number> {
       spacegrid = await ensureSpacegrid(values.spacegrid, process.env, (line) =>
         process.stdout.write(`${line}\n`),
       );
+    }
+    if (values['baseline-database-url'] === DEFAULT_BASELINE_DATABASE_URL) {
+      await dropDatabase(DEFAULT_BASELINE_DATABASE_URL);
     }
     const baseline = await startChildServer({
       name: 'baseline',

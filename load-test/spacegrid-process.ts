@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { dropDatabase } from '../common/db/postgres.js';
+
+/** The benchmark's own spacegrid database: dropped and created afresh by every run that starts spacegrid. */
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
 
 export interface SpacegridProcess {
   /** SIGINT (the same clean, ordered stop as Ctrl-C) and wait for it to exit. */
@@ -15,7 +19,7 @@ async function ready(url: string): Promise<boolean> {
 /**
  * Makes sure a spacegrid answers at `url`: if one is already running there it is used as it is;
  * otherwise the deploy manager (`npm start`'s process) is started with the port of `url`, a
- * grid namespace and a database of its own, and stopped by `close()`.
+ * grid namespace and an empty database of its own (`BENCH_DATABASE_URL`), and stopped by `close()`.
  */
 export async function ensureSpacegrid(
   url: string,
@@ -26,14 +30,20 @@ export async function ensureSpacegrid(
     log(`using the spacegrid already running at ${url}`);
     return { close: async () => undefined };
   }
-  log(`starting spacegrid for the benchmark (deploy manager, port ${new URL(url).port})...`);
+  const databaseUrl = env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL;
+  // Every run starts from an empty grid and database: holds left by an earlier run would be warmed
+  // into the grid and then expire during the rounds, charging their expiry to this run.
+  log(
+    `starting spacegrid for the benchmark (deploy manager, port ${new URL(url).port}, empty ${databaseUrl})...`,
+  );
+  await dropDatabase(databaseUrl);
   const child = spawn(process.execPath, [new URL('../deploy-manager/main.js', import.meta.url).pathname], {
     env: {
       ...env,
       PORT: new URL(url).port || '8080',
       LOG_LEVEL: 'warn',
       GRID_NAMESPACE: 'bench',
-      DATABASE_URL: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/spacegrid_bench',
+      DATABASE_URL: databaseUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

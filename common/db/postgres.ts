@@ -68,6 +68,24 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
   }
 }
 
+/** Drops the database named in `url`, with any session still on it (for a benchmark that owns it). */
+export async function dropDatabase(url: string): Promise<void> {
+  const { database } = describe(url);
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw unreachable(url, err);
+  }
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Applies the migrations not applied yet, under an advisory lock so concurrent starters take turns. */
 export async function migrate(pool: Pool, log: Logger): Promise<number> {
   let client: pg.PoolClient;
