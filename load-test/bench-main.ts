@@ -18,7 +18,7 @@ each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops wh
   --rounds N                    rounds, each visiting every target (3)
   --round-duration 10s          per target and round
   --connections N               closed model users (64)
-  --warmup 20s                  unmeasured run per target first (0 skips)
+  --warmup 60s                  unmeasured run per target first: the members' JIT needs about a minute (0 skips)
   --quiet-wait 30s              longest wait for a quiet machine before each run (0 skips)
   --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline,
                                 dropped first so both designs start empty; another URL is kept)
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
       rounds: { type: 'string', default: '3' },
       'round-duration': { type: 'string', default: '10s' },
       connections: { type: 'string', default: '64' },
-      warmup: { type: 'string', default: '20s' },
+      warmup: { type: 'string', default: '60s' },
       'quiet-wait': { type: 'string', default: '30s' },
       'baseline-database-url': {
         type: 'string',
