@@ -2,7 +2,7 @@ import type { IMap } from 'hazelcast-client';
 import type { AuctionAggregate } from './bidding-model.js';
 import type { HazelcastClient } from './grid-client.js';
 import { JsonMap } from './json-map.js';
-import type { GridNames } from './map-names.js';
+import { holdPartitionKey, type GridNames } from './map-names.js';
 import type { EventAggregate, HoldEntry, SectionAggregate } from './ticketing-model.js';
 
 /** What `Idempotency-Key` stores: the first answer to a request, or that it is being worked on. */
@@ -33,7 +33,7 @@ export async function openGridMaps(client: HazelcastClient, names: GridNames): P
   const maps: GridMaps = {
     events: await JsonMap.open<EventAggregate>(client, names.events),
     sections: await JsonMap.open<SectionAggregate>(client, names.sections),
-    holds: await JsonMap.open<HoldEntry>(client, names.holds),
+    holds: await JsonMap.open<HoldEntry>(client, names.holds, { partitionKeyOf: holdPartitionKey }),
     auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions),
     idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),
     pumpMarks: await client.getMap<string, number>(names.pumpMarks),

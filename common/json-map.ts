@@ -8,14 +8,49 @@ export interface Versioned<T> {
 }
 
 /**
+ * How a key travels when its map places entries by a partition key of their own: Hazelcast
+ * partitions an object key with a `partitionKey` by that key's hash (the same partition as an
+ * entry whose key is that string). Property order is fixed here, so equal keys are equal bytes.
+ */
+interface PartitionedKey {
+  key: string;
+  partitionKey: string;
+}
+type MapKey = string | PartitionedKey;
+
+export interface JsonMapOptions {
+  /** Places each entry in the partition of the returned key (for example, a hold in its section's). */
+  partitionKeyOf?: (key: string) => string;
+}
+
+/**
  * A typed view of an IMap whose values are JSON documents (so members can query and index their
- * attributes). Every read parses into a fresh object the caller may mutate freely.
+ * attributes). Every read parses into a fresh object the caller may mutate freely. Keys are
+ * strings for callers, whatever form they take on the wire.
  */
 export class JsonMap<T> {
-  private constructor(readonly map: IMap<string, HazelcastJsonValue>) {}
+  private constructor(
+    readonly map: IMap<MapKey, HazelcastJsonValue>,
+    private readonly partitionKeyOf: ((key: string) => string) | undefined,
+  ) {}
 
-  static async open<T>(client: HazelcastClient, name: string): Promise<JsonMap<T>> {
-    return new JsonMap<T>(await client.getMap<string, HazelcastJsonValue>(name));
+  static async open<T>(
+    client: HazelcastClient,
+    name: string,
+    options: JsonMapOptions = {},
+  ): Promise<JsonMap<T>> {
+    return new JsonMap<T>(await client.getMap<MapKey, HazelcastJsonValue>(name), options.partitionKeyOf);
+  }
+
+  private wire(key: string): MapKey {
+    return this.partitionKeyOf ? { key, partitionKey: this.partitionKeyOf(key) } : key;
+  }
+
+  /** A key as the members hand it back (object keys arrive as raw JSON: the client parses no JSON). */
+  private unwire(key: unknown): string {
+    if (typeof key === 'string') return key;
+    const parsed = (key instanceof HazelcastJsonValue ? JSON.parse(key.toString()) : key) as PartitionedKey;
+    return parsed.key;
   }
 
   /** A fresh object from a raw value (the caller may mutate it). */
@@ -32,15 +67,15 @@ export class JsonMap<T> {
   }
 
   async get(key: string): Promise<Versioned<T> | null> {
-    const raw = await this.map.get(key);
+    const raw = await this.map.get(this.wire(key));
     return raw == null ? null : { raw, value: this.decode(raw) };
   }
 
   async getAll(keys: string[]): Promise<Map<string, Versioned<T>>> {
     const result = new Map<string, Versioned<T>>();
     if (keys.length === 0) return result;
-    for (const [key, raw] of await this.map.getAll(keys)) {
-      if (raw != null) result.set(key, { raw, value: this.decode(raw) });
+    for (const [key, raw] of await this.map.getAll(keys.map((k) => this.wire(k)))) {
+      if (raw != null) result.set(this.unwire(key), { raw, value: this.decode(raw) });
     }
     return result;
   }
@@ -52,25 +87,31 @@ export class JsonMap<T> {
     next: T,
   ): Promise<HazelcastJsonValue | null> {
     const raw = this.encode(next);
-    return (await this.map.replaceIfSame(key, expected, raw)) ? raw : null;
+    return (await this.map.replaceIfSame(this.wire(key), expected, raw)) ? raw : null;
   }
 
   /** Creates the entry unless it exists. Returns null when created, or the existing value. */
   async putIfAbsent(key: string, value: T, ttlMs?: number): Promise<Versioned<T> | null> {
-    const existing = await this.map.putIfAbsent(key, this.encode(value), ttlMs);
+    const existing = await this.map.putIfAbsent(this.wire(key), this.encode(value), ttlMs);
     return existing == null ? null : { raw: existing, value: this.decode(existing) };
   }
 
   async set(key: string, value: T, ttlMs?: number): Promise<void> {
-    await this.map.set(key, this.encode(value), ttlMs);
+    await this.map.set(this.wire(key), this.encode(value), ttlMs);
   }
 
   async setAll(entries: Array<[string, T]>): Promise<void> {
     if (entries.length === 0) return;
-    await this.map.setAll(entries.map(([k, v]) => [k, this.encode(v)]));
+    await this.map.setAll(entries.map(([k, v]) => [this.wire(k), this.encode(v)]));
+  }
+
+  /** Calls `listener` with the key of every entry added or updated (no values travel). Returns the listener id. */
+  async onChange(listener: (key: string) => void): Promise<string> {
+    const changed = (event: { key: unknown }): void => listener(this.unwire(event.key));
+    return this.map.addEntryListener({ added: changed, updated: changed }, undefined, false);
   }
 
   async keysWhere(predicate: Predicate): Promise<string[]> {
-    return this.map.keySetWithPredicate(predicate);
+    return (await this.map.keySetWithPredicate(predicate)).map((key) => this.unwire(key));
   }
 }

@@ -7,7 +7,7 @@ export interface GridNames {
   readonly events: string;
   /** sectionKey -> SectionAggregate (inventory, active holds, outbox). */
   readonly sections: string;
-  /** holdId -> HoldEntry: every hold, the authority for its own status. */
+  /** holdKey -> HoldEntry: every hold, the authority for its own status (in its section's partition). */
   readonly holds: string;
   /** auctionId -> AuctionAggregate. */
   readonly auctions: string;
@@ -37,6 +37,20 @@ export function gridNames(namespace: string): GridNames {
 /** Key of a section aggregate. Identifiers are `[A-Za-z0-9_-]`, so `.` cannot collide. */
 export function sectionKey(eventId: string, sectionId: string): string {
   return `${eventId}.${sectionId}`;
+}
+
+/**
+ * Key of a hold entry: its section's key, then its id. The holds map partitions it by the section's
+ * key (`holdPartitionKey`), so a section and all of its holds share one partition: filing a batch
+ * of new holds is one partition operation, not one per hold.
+ */
+export function holdKey(eventId: string, sectionId: string, holdId: string): string {
+  return `${sectionKey(eventId, sectionId)}.${holdId}`;
+}
+
+/** The partition key of a hold key: the key of its section. */
+export function holdPartitionKey(key: string): string {
+  return key.slice(0, key.lastIndexOf('.'));
 }
 
 /** The meta entry that says the grid holds everything Postgres had (see data-reader). */

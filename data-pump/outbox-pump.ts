@@ -11,6 +11,7 @@ import { CHANGE_JOB_OPTIONS, MAX_JOBS_PER_ADD } from '../common/change-queue.js'
 import type { GridMaps } from '../common/grid-maps.js';
 import { holdEntryOf } from '../common/hold-entry.js';
 import type { Hold, HoldEntry } from '../common/ticketing-model.js';
+import { holdKey } from '../common/map-names.js';
 import type { JsonMap, Versioned } from '../common/json-map.js';
 import type { Logger } from '../common/logger.js';
 import { trimOutbox, type WithOutbox } from '../common/outbox.js';
@@ -93,8 +94,7 @@ export class OutboxPump {
   async start(): Promise<void> {
     for (const { aggregate } of PUMPED) {
       const map = this.mapOf(aggregate);
-      const changed = (event: { key: string }): void => this.markDirty(aggregate, event.key);
-      const id = await map.map.addEntryListener({ added: changed, updated: changed }, undefined, false);
+      const id = await map.onChange((key) => this.markDirty(aggregate, key));
       this.listenerIds.push({ map, id });
     }
     await this.sweep();
@@ -253,7 +253,8 @@ export class OutboxPump {
             event.type === 'HoldReleased' ||
             event.type === 'HoldExpired'
           ) {
-            closedHolds.push([event.hold.holdId, holdEntryOf(event.hold)]);
+            const { eventId, sectionId, holdId } = event.hold;
+            closedHolds.push([holdKey(eventId, sectionId, holdId), holdEntryOf(event.hold)]);
           } else if (event.type === 'HoldPlaced') {
             placedHolds.push(event.hold);
           }
@@ -357,11 +358,12 @@ export class OutboxPump {
 
   private async fileNewHolds(placed: Hold[]): Promise<void> {
     if (placed.length === 0) return;
-    const existing = await this.maps.holds.getAll(placed.map((h) => h.holdId));
+    const keyOf = (h: Hold): string => holdKey(h.eventId, h.sectionId, h.holdId);
+    const existing = await this.maps.holds.getAll(placed.map(keyOf));
     await Promise.all(
       placed
-        .filter((h) => !existing.has(h.holdId))
-        .map((h) => this.maps.holds.putIfAbsent(h.holdId, holdEntryOf(h))),
+        .filter((h) => !existing.has(keyOf(h)))
+        .map((h) => this.maps.holds.putIfAbsent(keyOf(h), holdEntryOf(h))),
     );
   }
 

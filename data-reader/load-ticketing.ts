@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { GridMaps } from '../common/grid-maps.js';
 import { holdEntryOf } from '../common/hold-entry.js';
-import { sectionKey } from '../common/map-names.js';
+import { holdKey, sectionKey } from '../common/map-names.js';
 import {
   SEAT,
   type EventAggregate,
@@ -193,7 +193,12 @@ export async function loadHolds(
       [after],
     );
     if (page.rows.length === 0) return;
-    await maps.holds.setAll(page.rows.map((row) => [row.hold_id, holdEntryOf(holdFromRow(row))]));
+    await maps.holds.setAll(
+      page.rows.map((row) => [
+        holdKey(row.event_id, row.section_id, row.hold_id),
+        holdEntryOf(holdFromRow(row)),
+      ]),
+    );
     progress.advance(page.rows.length);
     after = page.rows[page.rows.length - 1]!.hold_id;
   }

@@ -112,12 +112,12 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
           {
             name: 'hold expiry',
             due: (now) => maps.holds.keysWhere(Predicates.lessEqual('deadline', now)),
-            touch: (holdId) => ticketing.expire(holdId),
+            touch: (key) => ticketing.expire(key),
           },
           {
             name: 'pending settlements',
             due: (now) => maps.holds.keysWhere(Predicates.lessEqual('pendingSince', now - settleAfterMs)),
-            touch: (holdId) => ticketing.settlePending(holdId),
+            touch: (key) => ticketing.settlePending(key),
           },
           {
             name: 'auction close',

@@ -2,7 +2,7 @@ import { ContentionError, ConflictError, NotFoundError } from '../../common/erro
 import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
 import type { Versioned } from '../../common/json-map.js';
-import { sectionKey } from '../../common/map-names.js';
+import { holdKey, sectionKey } from '../../common/map-names.js';
 import { appendOutbox } from '../../common/outbox.js';
 import type {
   EventAggregate,
@@ -150,16 +150,18 @@ export class TicketingService {
     await this.transition(eventId, sectionId, holdId, { type: 'release' });
   }
 
-  /** Expires a hold past its `expiresAt`: the expiry sweeper's call. */
-  async expire(holdId: string): Promise<void> {
-    const stored = await this.maps.holds.get(holdId);
-    if (stored)
-      await this.transition(stored.value.eventId, stored.value.sectionId, holdId, { type: 'expire' });
+  /** Expires a hold past its `expiresAt`: the expiry sweeper's call, with the hold's key. */
+  async expire(key: string): Promise<void> {
+    const stored = await this.maps.holds.get(key);
+    if (stored) {
+      const { eventId, sectionId, holdId } = stored.value;
+      await this.transition(eventId, sectionId, holdId, { type: 'expire' });
+    }
   }
 
   /** Settles a hold whose closing has waited too long (its unit died between the two steps). */
-  async settlePending(holdId: string): Promise<void> {
-    const stored = await this.maps.holds.get(holdId);
+  async settlePending(key: string): Promise<void> {
+    const stored = await this.maps.holds.get(key);
     if (stored && stored.value.pendingSince !== null) await this.settle(stored.value);
   }
 
@@ -185,7 +187,14 @@ export class TicketingService {
         if (current.value.pendingSince !== null) await this.settle(current.value);
         return { hold: current.value, changed: false };
       }
-      if (!(await this.maps.holds.replaceIfSame(holdId, current.raw, decision.next))) continue;
+      if (
+        !(await this.maps.holds.replaceIfSame(
+          holdKey(eventId, sectionId, holdId),
+          current.raw,
+          decision.next,
+        ))
+      )
+        continue;
       await this.settle(decision.next);
       // An expiry on the way to a purchase or release: decide again on the expired hold.
       if (decision.next.status === 'EXPIRED' && action.type !== 'expire') continue;
@@ -204,13 +213,14 @@ export class TicketingService {
 
   /** The hold's entry; a hold placed a moment ago may still be only in its section's outbox. */
   private async holdEntry(eventId: string, sectionId: string, holdId: string): Promise<Versioned<HoldEntry>> {
-    let stored = await this.maps.holds.get(holdId);
+    const key = holdKey(eventId, sectionId, holdId);
+    let stored = await this.maps.holds.get(key);
     if (!stored) {
       const section = await this.maps.sections.get(sectionKey(eventId, sectionId));
       const placed = section && placedHoldInOutbox(section.value, holdId);
       if (placed) {
-        await this.maps.holds.putIfAbsent(holdId, holdEntryOf(placed));
-        stored = await this.maps.holds.get(holdId);
+        await this.maps.holds.putIfAbsent(key, holdEntryOf(placed));
+        stored = await this.maps.holds.get(key);
       }
     }
     if (!stored || stored.value.eventId !== eventId || stored.value.sectionId !== sectionId) {
@@ -244,12 +254,15 @@ export class TicketingService {
         // A settle whose closing is no longer in the outbox may be a late duplicate of one applied
         // and trimmed long ago: the hold's entry (read after the section) says so.
         const unknown = commands.flatMap((c) =>
-          c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId) ? [c.hold.holdId] : [],
+          c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId)
+            ? [holdKey(entry.record.id, sectionId, c.hold.holdId)]
+            : [],
         );
         const settledLongAgo = new Set<string>();
         if (unknown.length > 0) {
-          for (const [id, stored] of await holds.getAll(unknown)) {
-            if (stored.value.status !== 'HELD' && stored.value.pendingSince === null) settledLongAgo.add(id);
+          for (const stored of (await holds.getAll(unknown)).values()) {
+            if (stored.value.status !== 'HELD' && stored.value.pendingSince === null)
+              settledLongAgo.add(stored.value.holdId);
           }
         }
         return { now, event: entry.record, seatIndex, settledLongAgo };
@@ -258,7 +271,14 @@ export class TicketingService {
         // New holds get their entries before their callers hear of them, so any later purchase,
         // release or expiry finds them. (If this fails the pump files them from the outbox.)
         const placed = events.flatMap((e) =>
-          e.type === 'HoldPlaced' ? [[e.hold.holdId, holdEntryOf(e.hold)] as [string, HoldEntry]] : [],
+          e.type === 'HoldPlaced'
+            ? [
+                [holdKey(e.hold.eventId, e.hold.sectionId, e.hold.holdId), holdEntryOf(e.hold)] as [
+                  string,
+                  HoldEntry,
+                ],
+              ]
+            : [],
         );
         await holds.setAll(placed).catch(() => undefined);
       },

@@ -1,0 +1,74 @@
+import { Predicates } from 'hazelcast-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { uniqueName } from '../test/support/system.js';
+import { connectGrid, type HazelcastClient } from './grid-client.js';
+import { JsonMap } from './json-map.js';
+import { silentLogger } from './logger.js';
+import { holdKey, holdPartitionKey, sectionKey } from './map-names.js';
+
+interface Doc {
+  id: string;
+  deadline: number;
+}
+
+describe('JsonMap on real Hazelcast members', () => {
+  let client: HazelcastClient;
+  const ns = uniqueName('jm');
+
+  beforeAll(async () => {
+    client = await connectGrid({
+      members: inject('hzMembers'),
+      clusterName: inject('hzClusterName'),
+      log: silentLogger,
+    });
+  });
+  afterAll(async () => {
+    await client.shutdown();
+  });
+
+  it('partitions hold keys by their section: a section and all its holds share one partition', async () => {
+    const holds = await JsonMap.open<Doc>(client, `${ns}.holds`, { partitionKeyOf: holdPartitionKey });
+    const section = sectionKey('evt-1', 'floor');
+    const keys = Array.from({ length: 40 }, (_, i) => holdKey('evt-1', 'floor', `hold-${i}`));
+    const entries = keys.map((key, i): [string, Doc] => [key, { id: `hold-${i}`, deadline: i }]);
+    await holds.setAll(entries);
+
+    // The client routes each operation by the partition of the key's bytes: for a hold, its section's.
+    const partitions = client.getPartitionService();
+    const sectionPartition = partitions.getPartitionId(section);
+    const wire = (key: string) => ({ key, partitionKey: holdPartitionKey(key) });
+    expect(new Set(keys.map((k) => partitions.getPartitionId(wire(k))))).toEqual(new Set([sectionPartition]));
+    // Plain keys spread over the partitions.
+    expect(new Set(keys.map((k) => partitions.getPartitionId(k))).size).toBeGreaterThan(20);
+    // And the entries are there, under their plain string keys.
+    expect([...(await holds.getAll(keys)).keys()].sort()).toEqual([...keys].sort());
+  });
+
+  it('keeps keys plain strings for callers through every operation', async () => {
+    const holds = await JsonMap.open<Doc>(client, `${ns}.ops`, { partitionKeyOf: holdPartitionKey });
+    const changed: string[] = [];
+    const listener = await holds.onChange((key) => changed.push(key));
+    const a = holdKey('evt-2', 'pit', 'hold-a');
+    const b = holdKey('evt-2', 'pit', 'hold-b');
+    expect(holdPartitionKey(a)).toBe(sectionKey('evt-2', 'pit'));
+
+    expect(await holds.putIfAbsent(a, { id: 'a', deadline: 10 })).toBeNull();
+    expect((await holds.putIfAbsent(a, { id: 'a', deadline: 99 }))?.value).toEqual({ id: 'a', deadline: 10 });
+    await holds.set(b, { id: 'b', deadline: 20 });
+
+    const current = await holds.get(a);
+    expect(current?.value).toEqual({ id: 'a', deadline: 10 });
+    expect(await holds.replaceIfSame(a, current!.raw, { id: 'a', deadline: 30 })).not.toBeNull();
+    // The compare-and-set is against the exact bytes read: the old value loses now.
+    expect(await holds.replaceIfSame(a, current!.raw, { id: 'a', deadline: 40 })).toBeNull();
+
+    const both = await holds.getAll([a, b, holdKey('evt-2', 'pit', 'missing')]);
+    expect([...both.keys()].sort()).toEqual([a, b]);
+    expect(both.get(a)?.value.deadline).toBe(30);
+
+    expect((await holds.keysWhere(Predicates.lessEqual('deadline', 25))).sort()).toEqual([b]);
+    await expect.poll(() => [...new Set(changed)].sort()).toEqual([a, b]);
+    await holds.map.removeEntryListener(listener);
+  });
+});
