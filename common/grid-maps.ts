@@ -29,12 +29,15 @@ export interface GridMaps {
 /** Maps whose aggregates carry `nextDeadline` and `outboxSince`, queried by the sweepers. */
 export const AGGREGATE_MAPS = ['events', 'sections', 'auctions'] as const;
 
+/** Aggregates carry an outbox of up to tens of KB: their indexed attributes go first. */
+const INDEXED_FIRST = { leadingKeys: ['nextDeadline', 'outboxSince'] } as const;
+
 export async function openGridMaps(client: HazelcastClient, names: GridNames): Promise<GridMaps> {
   const maps: GridMaps = {
-    events: await JsonMap.open<EventAggregate>(client, names.events),
-    sections: await JsonMap.open<SectionAggregate>(client, names.sections),
+    events: await JsonMap.open<EventAggregate>(client, names.events, INDEXED_FIRST),
+    sections: await JsonMap.open<SectionAggregate>(client, names.sections, INDEXED_FIRST),
     holds: await JsonMap.open<HoldEntry>(client, names.holds, { partitionKeyOf: holdPartitionKey }),
-    auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions),
+    auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions, INDEXED_FIRST),
     idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),
     pumpMarks: await client.getMap<string, number>(names.pumpMarks),
     meta: await client.getMap<string, string>(names.meta),

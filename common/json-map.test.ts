@@ -71,4 +71,20 @@ describe('JsonMap on real Hazelcast members', () => {
     await expect.poll(() => [...new Set(changed)].sort()).toEqual([a, b]);
     await holds.map.removeEntryListener(listener);
   });
+
+  it('writes the leading keys first, whatever the order of the object, and queries them on the members', async () => {
+    const aggregates = await JsonMap.open<{ outbox: string[]; id: string; nextDeadline: number | null }>(
+      client,
+      `${ns}.aggregates`,
+      { leadingKeys: ['nextDeadline', 'outboxSince'] },
+    );
+    await aggregates.set('a', { outbox: ['x'.repeat(10_000)], id: 'a', nextDeadline: 5 });
+    await aggregates.set('b', { outbox: [], id: 'b', nextDeadline: null });
+    const a = await aggregates.get('a');
+    expect(a?.raw.toString()).toMatch(/^\{"nextDeadline":5,"outbox":/);
+    expect(a?.value).toEqual({ outbox: ['x'.repeat(10_000)], id: 'a', nextDeadline: 5 });
+    // A key the value lacks is not invented.
+    expect(a?.raw.toString()).not.toContain('outboxSince');
+    expect(await aggregates.keysWhere(Predicates.lessEqual('nextDeadline', 10))).toEqual(['a']);
+  });
 });

@@ -21,6 +21,11 @@ type MapKey = string | PartitionedKey;
 export interface JsonMapOptions {
   /** Places each entry in the partition of the returned key (for example, a hold in its section's). */
   partitionKeyOf?: (key: string) => string;
+  /**
+   * Attributes written first in every document: the indexed ones, so a member finds them without
+   * scanning past a large outbox (members keep no JSON metadata; see member.yaml).
+   */
+  leadingKeys?: readonly string[];
 }
 
 /**
@@ -32,6 +37,7 @@ export class JsonMap<T> {
   private constructor(
     readonly map: IMap<MapKey, HazelcastJsonValue>,
     private readonly partitionKeyOf: ((key: string) => string) | undefined,
+    private readonly leadingKeys: readonly string[] = [],
   ) {}
 
   static async open<T>(
@@ -39,7 +45,11 @@ export class JsonMap<T> {
     name: string,
     options: JsonMapOptions = {},
   ): Promise<JsonMap<T>> {
-    return new JsonMap<T>(await client.getMap<MapKey, HazelcastJsonValue>(name), options.partitionKeyOf);
+    return new JsonMap<T>(
+      await client.getMap<MapKey, HazelcastJsonValue>(name),
+      options.partitionKeyOf,
+      options.leadingKeys,
+    );
   }
 
   private wire(key: string): MapKey {
@@ -59,7 +69,12 @@ export class JsonMap<T> {
   }
 
   private encode(value: T): HazelcastJsonValue {
-    return new HazelcastJsonValue(JSON.stringify(value));
+    if (this.leadingKeys.length === 0) return new HazelcastJsonValue(JSON.stringify(value));
+    const record = value as Record<string, unknown>;
+    const lead: Record<string, unknown> = {};
+    for (const key of this.leadingKeys) if (key in record) lead[key] = record[key];
+    // Spreading keeps the leading keys' positions: later duplicates only overwrite their values.
+    return new HazelcastJsonValue(JSON.stringify({ ...lead, ...record }));
   }
 
   get name(): string {
