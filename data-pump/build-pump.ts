@@ -71,6 +71,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
         log: log.child({ module: 'outbox-pump' }),
         staleMs: config.staleMs,
         sweepIntervalMs: config.sweepIntervalMs,
+        confirmIntervalMs: config.confirmIntervalMs,
       });
       await pump.start();
       registerOpsRoutes(app, registry, () =>

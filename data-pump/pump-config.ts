@@ -6,6 +6,11 @@ export const PumpEnv = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8092 }),
   HOST: Type.String({ default: '127.0.0.1' }),
   PUMP_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  /**
+   * How often the pump asks Redis which of its jobs the writers have committed. Outbox entries stay
+   * in their aggregate until then, so this sets how large a hot aggregate grows under load.
+   */
+  PUMP_CONFIRM_INTERVAL_MS: Type.Integer({ minimum: 10, default: 200 }),
   /** Age after which an outbox entry is re-pumped by the sweeper (a missed listener event). */
   PUMP_STALE_MS: Type.Integer({ minimum: 10, default: 2000 }),
 });
@@ -18,6 +23,7 @@ export interface PumpConfig {
   namespace: string;
   redisUrl: string;
   sweepIntervalMs: number;
+  confirmIntervalMs: number;
   staleMs: number;
 }
 
@@ -30,6 +36,7 @@ export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
     namespace: env.GRID_NAMESPACE,
     redisUrl: env.REDIS_URL,
     sweepIntervalMs: env.PUMP_SWEEP_INTERVAL_MS,
+    confirmIntervalMs: env.PUMP_CONFIRM_INTERVAL_MS,
     staleMs: env.PUMP_STALE_MS,
   });
 }

@@ -84,7 +84,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
           log,
         );
   await writer?.start();
-  const pump = buildPump({ ...common, redisUrl, sweepIntervalMs: 200, staleMs: 500 }, log);
+  const pump = buildPump(
+    { ...common, redisUrl, sweepIntervalMs: 200, confirmIntervalMs: 200, staleMs: 500 },
+    log,
+  );
   await pump.start();
   const units: Unit[] = [];
   for (let i = 0; i < (options.units ?? 2); i += 1) {
