@@ -68,7 +68,7 @@ describe('JsonMap on real Hazelcast members', () => {
     expect(both.get(a)?.value.deadline).toBe(30);
 
     expect((await holds.keysWhere(Predicates.lessEqual('deadline', 25))).sort()).toEqual([b]);
-    await expect.poll(() => [...new Set(changed)].sort()).toEqual([a, b]);
+    await expect.poll(() => [...new Set(changed)].sort(), { timeout: 10_000 }).toEqual([a, b]);
     await holds.map.removeEntryListener(listener);
   });
 
