@@ -1,6 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotency, type Answer } from '../idempotency.js';
 
+/** The request's `Idempotency-Key`, if it has one. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
 /** Runs a POST's work under its `Idempotency-Key` (if any) and sends the (possibly replayed) answer. */
 export async function replyIdempotently(
   idempotency: Idempotency,
@@ -8,8 +14,7 @@ export async function replyIdempotently(
   reply: FastifyReply,
   work: () => Promise<Answer>,
 ): Promise<FastifyReply> {
-  const header = request.headers['idempotency-key'];
-  const key = Array.isArray(header) ? header[0] : header;
+  const key = idempotencyKeyOf(request);
   // Hashing the request is only needed when there is a key to hold it against.
   const fingerprint =
     key === undefined ? '' : Idempotency.fingerprint(request.method, request.url, request.body);

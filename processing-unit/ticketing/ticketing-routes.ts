@@ -1,6 +1,6 @@
 import { ValidationError } from '../../common/errors.js';
 import type { HttpServer } from '../../common/http-server.js';
-import { replyIdempotently } from '../http/idempotent-reply.js';
+import { idempotencyKeyOf, replyIdempotently } from '../http/idempotent-reply.js';
 import type { Idempotency } from '../idempotency.js';
 import type { TicketingService } from './ticketing-service.js';
 import {
@@ -38,7 +38,12 @@ export function registerTicketingRoutes(
     (request, reply) =>
       replyIdempotently(idempotency, request, reply, async () => ({
         status: 201,
-        body: await service.placeHold(request.params.eventId, request.params.sectionId, request.body),
+        body: await service.placeHold(
+          request.params.eventId,
+          request.params.sectionId,
+          request.body,
+          idempotencyKeyOf(request),
+        ),
       })),
   );
 

@@ -1,4 +1,10 @@
-import { ContentionError, ConflictError, NotFoundError } from '../../common/errors.js';
+import { createHash } from 'node:crypto';
+import {
+  ContentionError,
+  ConflictError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+} from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
 import type { Versioned } from '../../common/json-map.js';
@@ -112,15 +118,37 @@ export class TicketingService {
     return sectionView(state, spec.seats ? { seatIds: spec.seats } : {});
   }
 
+  /**
+   * Places a hold. Under an `Idempotency-Key` the hold's id comes from the key, so a retry that
+   * outlives the key's claim (its first attempt's unit died after committing, before recording the
+   * answer) finds the hold it placed instead of placing a second one.
+   */
   async placeHold(
     eventId: string,
     sectionId: string,
     body: { customerId: string; quantity?: number; seats?: string[] },
+    idempotencyKey?: string,
   ): Promise<HoldView> {
     const entry = await this.catalogEntry(eventId);
+    let holdId: string;
+    if (idempotencyKey === undefined) {
+      holdId = newId('hold');
+    } else {
+      holdId = idempotentHoldId(eventId, sectionId, idempotencyKey);
+      const earlier = await this.holdEntry(eventId, sectionId, holdId).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      });
+      if (earlier) {
+        if (!sameHoldRequest(earlier.value, body)) {
+          throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request');
+        }
+        return holdView(earlier.value, this.now());
+      }
+    }
     const result = await this.engine.submit(sectionKey(eventId, sectionId), this.keySpec(entry, sectionId), {
       type: 'placeHold',
-      holdId: newId('hold'),
+      holdId,
       customerId: body.customerId,
       ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
       ...(body.seats !== undefined ? { seats: body.seats } : {}),
@@ -300,4 +328,24 @@ export class TicketingService {
     this.catalog.set(eventId, entry);
     return entry;
   }
+}
+
+/** The id of the hold an `Idempotency-Key` places in a section: the same for every retry. */
+export function idempotentHoldId(eventId: string, sectionId: string, idempotencyKey: string): string {
+  const digest = createHash('sha256')
+    .update(`${eventId}\n${sectionId}\n${idempotencyKey}`)
+    .digest('base64url');
+  return `hold-k${digest.slice(0, 32)}`;
+}
+
+/** Whether an existing hold is what this request asks for (same customer, seats or quantity). */
+function sameHoldRequest(
+  hold: HoldEntry,
+  body: { customerId: string; quantity?: number; seats?: string[] },
+): boolean {
+  if (hold.customerId !== body.customerId) return false;
+  if (body.seats === undefined) return hold.quantity === body.quantity;
+  const wanted = [...body.seats].sort();
+  const held = [...(hold.seats ?? [])].sort();
+  return wanted.length === held.length && wanted.every((seat, i) => seat === held[i]);
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectGrid } from '../../common/grid-client.js';
+import { silentLogger } from '../../common/logger.js';
 import { http } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
@@ -21,6 +23,20 @@ describe('Idempotency-Key', () => {
   });
 
   const holdUrl = (base: string) => `${base}/events/idem/sections/ga/holds`;
+
+  /** What a unit dying before it records its answer, plus the claim's expiry, leaves: no record. */
+  async function forgetIdempotencyRecords(): Promise<void> {
+    const client = await connectGrid({
+      members: system.hzMembers,
+      clusterName: system.hzClusterName,
+      log: silentLogger,
+    });
+    try {
+      await (await client.getMap(`${system.namespace}.idempotency`)).clear();
+    } finally {
+      await client.shutdown();
+    }
+  }
 
   it('replays the first answer, on any unit, without doing the work twice', async () => {
     const first = await http(
@@ -104,5 +120,30 @@ describe('Idempotency-Key', () => {
     expect(answers.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((r) => r.body.holdId)).size).toBe(1);
     expect((await http('GET', `${a}/events/idem2/sections/ga`)).body.held).toBe(1);
+  });
+
+  it("a retry that outlives the key's record finds the hold it placed instead of placing another", async () => {
+    const key = 'order-lost-answer';
+    const body = { customerId: 'c9', quantity: 3 };
+    const first = await http('POST', holdUrl(a), body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const heldBefore = (await http('GET', `${a}/events/idem/sections/ga`)).body.held as number;
+
+    // The unit that placed it "died" before recording the answer, and the claim expired: no record left.
+    await forgetIdempotencyRecords();
+    const retry = await http('POST', holdUrl(b), body, { 'idempotency-key': key });
+    expect(retry.status).toBe(201);
+    expect(retry.body.holdId).toBe(first.body.holdId);
+    expect((await http('GET', `${a}/events/idem/sections/ga`)).body.held).toBe(heldBefore);
+
+    // The same key for another request, even without a record, is refused.
+    await forgetIdempotencyRecords();
+    const other = await http('POST', holdUrl(a), { ...body, quantity: 4 }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    await system.drained();
+    const rows = await system.db.query('SELECT hold_id, quantity FROM holds WHERE customer_id = $1', ['c9']);
+    expect(rows.rows).toEqual([{ hold_id: first.body.holdId, quantity: 3 }]);
   });
 });
