@@ -41,8 +41,14 @@ export function createPool(url: string, max = 10): Pool {
   return pool;
 }
 
-/** Creates the database named in `url` if it does not exist yet. */
-export async function ensureDatabase(url: string, log: Logger): Promise<void> {
+/**
+ * Runs `work` on a connection to the server's `postgres` database (where databases are created and
+ * dropped), with the name of the database `url` points at. An unreachable server says so plainly.
+ */
+async function withServerAdmin<T>(
+  url: string,
+  work: (client: pg.Client, database: string) => Promise<T>,
+): Promise<T> {
   const { database } = describe(url);
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
@@ -53,37 +59,32 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
     throw unreachable(url, err);
   }
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) {
-      try {
-        await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
-        log.info({ database }, 'created database');
-      } catch (err) {
-        // Another process created it between our check and our CREATE.
-        if ((err as { code?: string }).code !== '42P04') throw err;
-      }
-    }
+    return await work(client, database);
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database named in `url` if it does not exist yet. */
+export async function ensureDatabase(url: string, log: Logger): Promise<void> {
+  await withServerAdmin(url, async (client, database) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount !== 0) return;
+    try {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+      log.info({ database }, 'created database');
+    } catch (err) {
+      // Another process created it between our check and our CREATE.
+      if ((err as { code?: string }).code !== '42P04') throw err;
+    }
+  });
+}
+
 /** Drops the database named in `url`, with any session still on it (for a benchmark that owns it). */
 export async function dropDatabase(url: string): Promise<void> {
-  const { database } = describe(url);
-  const adminUrl = new URL(url);
-  adminUrl.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw unreachable(url, err);
-  }
-  try {
+  await withServerAdmin(url, async (client, database) => {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Applies the migrations not applied yet, under an advisory lock so concurrent starters take turns. */
