@@ -56,3 +56,21 @@ export function splitList(value: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** How a process reaches the grid: the members, the cluster, and the namespace of its maps. */
+export interface GridConnection {
+  hzMembers: string[];
+  hzClusterName: string;
+  namespace: string;
+}
+
+/** The grid connection of a parsed environment (any schema built on `CommonEnv`). */
+export function gridConnectionFromEnv(
+  env: Pick<Static<TObject<typeof CommonEnv>>, 'HZ_MEMBERS' | 'HZ_CLUSTER_NAME' | 'GRID_NAMESPACE'>,
+): GridConnection {
+  return {
+    hzMembers: splitList(env.HZ_MEMBERS),
+    hzClusterName: env.HZ_CLUSTER_NAME,
+    namespace: env.GRID_NAMESPACE,
+  };
+}

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonEnv, splitList } from '../common/config.js';
+import { CommonEnv, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
 
 export const PumpEnv = Type.Object({
   ...CommonEnv,
@@ -15,12 +15,9 @@ export const PumpEnv = Type.Object({
   PUMP_STALE_MS: Type.Integer({ minimum: 10, default: 2000 }),
 });
 
-export interface PumpConfig {
+export interface PumpConfig extends GridConnection {
   port: number;
   host: string;
-  hzMembers: string[];
-  hzClusterName: string;
-  namespace: string;
   redisUrl: string;
   sweepIntervalMs: number;
   confirmIntervalMs: number;
@@ -31,9 +28,7 @@ export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
-    hzMembers: splitList(env.HZ_MEMBERS),
-    hzClusterName: env.HZ_CLUSTER_NAME,
-    namespace: env.GRID_NAMESPACE,
+    ...gridConnectionFromEnv(env),
     redisUrl: env.REDIS_URL,
     sweepIntervalMs: env.PUMP_SWEEP_INTERVAL_MS,
     confirmIntervalMs: env.PUMP_CONFIRM_INTERVAL_MS,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonEnv, splitList } from '../common/config.js';
+import { CommonEnv, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
 
 export const ReaderEnv = Type.Object({
   ...CommonEnv,
@@ -9,12 +9,9 @@ export const ReaderEnv = Type.Object({
   READER_CHECK_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1000 }),
 });
 
-export interface ReaderConfig {
+export interface ReaderConfig extends GridConnection {
   port: number;
   host: string;
-  hzMembers: string[];
-  hzClusterName: string;
-  namespace: string;
   databaseUrl: string;
   redisUrl: string;
   checkIntervalMs: number;
@@ -24,9 +21,7 @@ export function readerConfigFromEnv(env: Static<typeof ReaderEnv>): ReaderConfig
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
-    hzMembers: splitList(env.HZ_MEMBERS),
-    hzClusterName: env.HZ_CLUSTER_NAME,
-    namespace: env.GRID_NAMESPACE,
+    ...gridConnectionFromEnv(env),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     checkIntervalMs: env.READER_CHECK_INTERVAL_MS,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonEnv, splitList } from '../common/config.js';
+import { CommonEnv, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
 
 export const UnitEnv = Type.Object({
   ...CommonEnv,
@@ -13,13 +13,10 @@ export const UnitEnv = Type.Object({
   MAX_BATCH: Type.Integer({ minimum: 1, default: 1000 }),
 });
 
-export interface UnitConfig {
+export interface UnitConfig extends GridConnection {
   port: number;
   host: string;
   unitId: string;
-  hzMembers: string[];
-  hzClusterName: string;
-  namespace: string;
   idempotencyTtlSeconds: number;
   sweepIntervalMs: number;
   maxInFlight: number;
@@ -31,9 +28,7 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
     port: env.PORT,
     host: env.HOST,
     unitId: env.UNIT_ID ?? `unit-${env.PORT}`,
-    hzMembers: splitList(env.HZ_MEMBERS),
-    hzClusterName: env.HZ_CLUSTER_NAME,
-    namespace: env.GRID_NAMESPACE,
+    ...gridConnectionFromEnv(env),
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     maxInFlight: env.MAX_IN_FLIGHT,
