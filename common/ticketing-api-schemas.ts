@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, IsoTime } from './api-schemas.js';
+import type { HoldStatus } from './ticketing-model.js';
 
 /** Request schemas of API.md's ticketing routes, shared by the units and the Postgres baseline (strict: unknown fields are refused). */
 
@@ -41,3 +42,50 @@ export const SectionParams = Type.Object({ eventId: Id, sectionId: Id });
 export const HoldParams = Type.Object({ eventId: Id, sectionId: Id, holdId: Id });
 
 export const PurchaseBody = Type.Object({}, { additionalProperties: false });
+
+/** Response shapes of API.md's ticketing routes: what the units and the Postgres baseline answer. */
+
+export type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
+
+export interface SectionView {
+  id: string;
+  kind: 'GA' | 'RESERVED';
+  capacity: number;
+  available: number;
+  held: number;
+  sold: number;
+  seats?: Record<string, SeatStatus>;
+}
+
+export interface EventView {
+  id: string;
+  name: string;
+  startsAt: string;
+  holdTtlSeconds: number;
+  maxSeatsPerHold: number;
+  sections: SectionView[];
+}
+
+export interface HoldView {
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  customerId: string;
+  quantity: number;
+  seats?: string[];
+  status: HoldStatus;
+  expiresAt: string;
+  orderId?: string;
+}
+
+export interface OrderView {
+  orderId: string;
+  holdId: string;
+  eventId: string;
+  sectionId: string;
+  customerId: string;
+  quantity: number;
+  seats?: string[];
+  status: 'CONFIRMED';
+  purchasedAt: string;
+}

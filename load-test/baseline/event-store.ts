@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
-import type { CreateEventBody } from '../../common/ticketing-api-schemas.js';
-import {
-  eventView,
-  sectionView,
-  type EventRow,
-  type SectionRow,
-  type SectionView,
-} from './ticketing-views.js';
+import type { CreateEventBody, SeatStatus, SectionView } from '../../common/ticketing-api-schemas.js';
+import { eventView, sectionView, type EventRow, type SectionRow } from './ticketing-views.js';
 import { withTransaction } from './with-transaction.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -94,7 +88,8 @@ export async function readSection(pool: pg.Pool, eventId: string, sectionId: str
     throw new NotFoundError('SECTION_NOT_FOUND', `no section ${sectionId} in event ${eventId}`);
   }
   if (row.kind === 'GA') return sectionView(row);
-  const seats = await pool.query<{ seat_id: string; status: string }>(
+  // The seats table's CHECK constraint keeps status to the three SeatStatus values.
+  const seats = await pool.query<{ seat_id: string; status: SeatStatus }>(
     'SELECT seat_id, status FROM seats WHERE event_id = $1 AND section_id = $2 ORDER BY position',
     [eventId, sectionId],
   );

@@ -1,4 +1,12 @@
-/** The API.md shapes the baseline answers with, built from its rows. */
+import type {
+  EventView,
+  HoldView,
+  OrderView,
+  SeatStatus,
+  SectionView,
+} from '../../common/ticketing-api-schemas.js';
+
+/** The API.md shapes the baseline answers with (the units' own types), built from its rows. */
 
 export interface SectionRow {
   section_id: string;
@@ -8,17 +16,7 @@ export interface SectionRow {
   sold: number;
 }
 
-export interface SectionView {
-  id: string;
-  kind: 'GA' | 'RESERVED';
-  capacity: number;
-  available: number;
-  held: number;
-  sold: number;
-  seats?: Record<string, string>;
-}
-
-export function sectionView(row: SectionRow, seats?: Record<string, string>): SectionView {
+export function sectionView(row: SectionRow, seats?: Record<string, SeatStatus>): SectionView {
   return {
     id: row.section_id,
     kind: row.kind,
@@ -38,7 +36,7 @@ export interface EventRow {
   max_seats_per_hold: number;
 }
 
-export function eventView(row: EventRow, sections: SectionRow[]) {
+export function eventView(row: EventRow, sections: SectionRow[]): EventView {
   return {
     id: row.event_id,
     name: row.name,
@@ -62,7 +60,7 @@ export interface HoldRow {
 }
 
 /** A HELD hold past its expiry shows as EXPIRED even before the sweeper has released it. */
-export function holdView(row: HoldRow, now = Date.now()) {
+export function holdView(row: HoldRow, now = Date.now()): HoldView {
   const status = row.status === 'HELD' && row.expires_at.getTime() <= now ? 'EXPIRED' : row.status;
   return {
     holdId: row.hold_id,
@@ -88,7 +86,7 @@ export interface OrderRow {
   purchased_at: Date;
 }
 
-export function orderView(row: OrderRow) {
+export function orderView(row: OrderRow): OrderView {
   return {
     orderId: row.order_id,
     holdId: row.hold_id,
@@ -97,7 +95,7 @@ export function orderView(row: OrderRow) {
     customerId: row.customer_id,
     quantity: row.quantity,
     ...(row.seats ? { seats: row.seats } : {}),
-    status: 'CONFIRMED' as const,
+    status: 'CONFIRMED',
     purchasedAt: row.purchased_at.toISOString(),
   };
 }

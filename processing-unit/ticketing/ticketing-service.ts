@@ -7,6 +7,7 @@ import {
 } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
+import type { EventView, HoldView, OrderView, SectionView } from '../../common/ticketing-api-schemas.js';
 import type { Versioned } from '../../common/json-map.js';
 import { holdKey, sectionKey } from '../../common/map-names.js';
 import { appendOutbox } from '../../common/outbox.js';
@@ -29,16 +30,7 @@ import {
   sectionRules,
   type SectionResult,
 } from './section-rules.js';
-import {
-  eventView,
-  holdView,
-  orderView,
-  sectionView,
-  type EventView,
-  type HoldView,
-  type OrderView,
-  type SectionView,
-} from './ticketing-views.js';
+import { eventView, holdView, orderView, sectionView } from './ticketing-views.js';
 
 export type SectionEngine = BatchEngine<
   SectionAggregate,

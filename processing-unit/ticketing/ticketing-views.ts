@@ -1,16 +1,5 @@
+import type { EventView, HoldView, OrderView, SectionView } from '../../common/ticketing-api-schemas.js';
 import { SEAT, type EventRecord, type Hold, type SectionAggregate } from '../../common/ticketing-model.js';
-
-/** What clients see (API.md). */
-
-export interface SectionView {
-  id: string;
-  kind: 'GA' | 'RESERVED';
-  capacity: number;
-  available: number;
-  held: number;
-  sold: number;
-  seats?: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'>;
-}
 
 /**
  * A section's counts and seat map. A hold past its `expiresAt` frees its seats when the expiry
@@ -39,15 +28,6 @@ export function sectionView(
   return view;
 }
 
-export interface EventView {
-  id: string;
-  name: string;
-  startsAt: string;
-  holdTtlSeconds: number;
-  maxSeatsPerHold: number;
-  sections: SectionView[];
-}
-
 export function eventView(record: EventRecord, sections: SectionView[]): EventView {
   return {
     id: record.id,
@@ -57,18 +37,6 @@ export function eventView(record: EventRecord, sections: SectionView[]): EventVi
     maxSeatsPerHold: record.maxSeatsPerHold,
     sections,
   };
-}
-
-export interface HoldView {
-  holdId: string;
-  eventId: string;
-  sectionId: string;
-  customerId: string;
-  quantity: number;
-  seats?: string[];
-  status: Hold['status'];
-  expiresAt: string;
-  orderId?: string;
 }
 
 export function holdView(hold: Hold, now: number): HoldView {
@@ -84,18 +52,6 @@ export function holdView(hold: Hold, now: number): HoldView {
     expiresAt: hold.expiresAt,
     ...(hold.orderId ? { orderId: hold.orderId } : {}),
   };
-}
-
-export interface OrderView {
-  orderId: string;
-  holdId: string;
-  eventId: string;
-  sectionId: string;
-  customerId: string;
-  quantity: number;
-  seats?: string[];
-  status: 'CONFIRMED';
-  purchasedAt: string;
 }
 
 export function orderView(hold: Hold): OrderView {
