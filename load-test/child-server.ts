@@ -90,16 +90,21 @@ async function pollReady(base: string, exited: Promise<unknown>): Promise<boolea
   let gone = false;
   void exited.then(() => (gone = true));
   while (!gone) {
-    try {
-      const response = await fetch(`${base}/readyz`);
-      await response.arrayBuffer();
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
+    if (await isReady(base)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
+}
+
+/** Whether the server at `base` answers `GET /readyz` with 2xx now (not listening: false). */
+export async function isReady(base: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${base}/readyz`);
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
 }
 
 /** A TCP port free on 127.0.0.1 right now (for a child that must be told its port). */

@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
 import { dropDatabase } from '../common/db/postgres.js';
+import { isReady } from './child-server.js';
 
 /** The benchmark's own spacegrid database: dropped and created afresh by every run that starts spacegrid. */
-export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
+const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
 
 export interface SpacegridProcess {
   /** SIGINT (the same clean, ordered stop as Ctrl-C) and wait for it to exit. */
   close(): Promise<void>;
-}
-
-async function ready(url: string): Promise<boolean> {
-  return fetch(`${url}/readyz`).then(
-    (r) => r.ok,
-    () => false,
-  );
 }
 
 /**
@@ -26,7 +20,7 @@ export async function ensureSpacegrid(
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
 ): Promise<SpacegridProcess> {
-  if (await ready(url)) {
+  if (await isReady(url)) {
     log(`using the spacegrid already running at ${url}`);
     return { close: async () => undefined };
   }
@@ -53,7 +47,7 @@ export async function ensureSpacegrid(
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 300_000;
-  while (!(await ready(url))) {
+  while (!(await isReady(url))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`spacegrid did not start:\n${tail}`);
