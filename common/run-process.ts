@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Logger } from './logger.js';
+import { ConfigError } from './config.js';
 import { ServiceUnavailableError } from './errors.js';
 
 export interface Lifecycle {
@@ -60,5 +61,19 @@ function detachOutput(): void {
     } catch {
       // nothing more to do: the shutdown timer still ends the process
     }
+  }
+}
+
+/**
+ * Reads a process's configuration; a `ConfigError` ends the process with its one sentence on
+ * stderr (exit code 2), not a stack trace.
+ */
+export function loadConfig<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
   }
 }

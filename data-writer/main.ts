@@ -1,9 +1,10 @@
 import { parseEnv } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
-import { runProcess } from '../common/run-process.js';
+import { loadConfig, runProcess } from '../common/run-process.js';
 import { buildWriter } from './build-writer.js';
 import { WriterEnv, writerConfigFromEnv } from './writer-config.js';
 
-const env = parseEnv(WriterEnv, process.env);
+const env = loadConfig(() => parseEnv(WriterEnv, process.env));
+const config = loadConfig(() => writerConfigFromEnv(env));
 const log = createRootLogger({ level: env.LOG_LEVEL });
-runProcess(buildWriter(writerConfigFromEnv(env), log), log);
+runProcess(buildWriter(config, log), log);

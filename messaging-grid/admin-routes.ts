@@ -17,7 +17,8 @@ export interface AdminRoutesOptions {
 
 /**
  * `GET /admin/units` and `PUT /admin/units {"urls": [...]}`: how the deploy manager sees and
- * changes the units behind the grid when it scales.
+ * changes the units behind the grid when it scales. The PUT answers once units that left have
+ * no request of the grid's in flight, so the manager may stop them at once.
  */
 export function registerAdminRoutes(app: HttpServer, options: AdminRoutesOptions): void {
   const onRequest = bearerAuth(options.token);

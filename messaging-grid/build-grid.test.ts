@@ -125,6 +125,8 @@ function gridConfig(unitUrls: string[], overrides: Partial<GridConfig> = {}): Gr
     maxInFlight: 1000,
     requestTimeoutMs: 5000,
     unitConnections: 8,
+    adminPort: 0,
+    adminHost: '127.0.0.1',
     adminToken: TOKEN,
     ...overrides,
   });
@@ -174,7 +176,7 @@ async function waitFor(
 }
 
 async function unitStates(grid: Grid): Promise<UnitStatus[]> {
-  const reply = await call('GET', `${grid.url}/admin/units`, {
+  const reply = await call('GET', `${grid.adminUrl}/admin/units`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   return reply.json<{ units: UnitStatus[] }>().units;
@@ -439,7 +441,7 @@ describe('messaging grid over three units', () => {
 
   it('protects /admin/units with the bearer token and changes the set of units with it', async () => {
     const [a, b, c] = units as [FakeUnit, FakeUnit, FakeUnit];
-    const admin = `${grid.url}/admin/units`;
+    const admin = `${grid.adminUrl}/admin/units`;
     const body = JSON.stringify({ urls: [a.url, `${c.url}/`] });
     const json = { 'content-type': 'application/json' };
 
@@ -642,6 +644,61 @@ describe('messaging grid under load and at shutdown', () => {
   });
 });
 
+describe('messaging grid admin port', () => {
+  it('serves no admin route on the public port, and never forwards one to a unit', async () => {
+    const unit = await startFakeUnit('public');
+    const grid = buildGrid(gridConfig([unit.url]), silentLogger);
+    await grid.start();
+    try {
+      expect(grid.adminUrl).not.toBe(grid.url);
+      const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      for (const method of ['GET', 'PUT'] as const) {
+        const reply = await call(method, `${grid.url}/admin/units`, {
+          headers: auth,
+          ...(method === 'PUT' ? { body: JSON.stringify({ urls: ['http://127.0.0.1:1'] }) } : {}),
+        });
+        expect(reply.status, method).toBe(404);
+        expect(reply.json<{ error: { code: string } }>().error.code).toBe('NOT_FOUND');
+      }
+      expect(unit.received).toEqual([]);
+      expect((await unitStates(grid)).map((u) => u.url)).toEqual([unit.url]);
+    } finally {
+      await grid.close();
+      await unit.close();
+    }
+  });
+
+  it('answers a PUT that removes a unit only once its in-flight requests are done', async () => {
+    const [leaving, staying] = await Promise.all([startFakeUnit('leaving'), startFakeUnit('staying')]);
+    const grid = buildGrid(gridConfig([leaving!.url]), silentLogger);
+    await grid.start();
+    try {
+      const pending = call('POST', `${grid.url}/slow/9`, { body: '{}' });
+      await waitFor('the leaving unit to hold the request', () => leaving!.received.length === 1);
+      let answered = false;
+      const put = call('PUT', `${grid.adminUrl}/admin/units`, {
+        body: JSON.stringify({ urls: [staying!.url] }),
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      }).then((reply) => {
+        answered = true;
+        return reply;
+      });
+      // The new set routes at once, while the PUT still waits for the leaving unit.
+      await waitFor('routing to the staying unit', async () => {
+        const reply = await call('GET', `${grid.url}/events/e1`);
+        return reply.status === 200 && answeredBy(reply) === 'staying';
+      });
+      expect(answered).toBe(false);
+      leaving!.release();
+      expect((await pending).status).toBe(200);
+      expect((await put).status).toBe(200);
+    } finally {
+      await grid.close();
+      await Promise.all([leaving!.close(), staying!.close()]);
+    }
+  });
+});
+
 describe('messaging grid without ADMIN_TOKEN', () => {
   it('leaves /admin/units open', async () => {
     const unit = await startFakeUnit('open');
@@ -649,7 +706,7 @@ describe('messaging grid without ADMIN_TOKEN', () => {
     await grid.start();
     try {
       expect((await call('GET', `${grid.url}/readyz`)).status).toBe(503);
-      const reply = await call('PUT', `${grid.url}/admin/units`, {
+      const reply = await call('PUT', `${grid.adminUrl}/admin/units`, {
         body: JSON.stringify({ urls: [unit.url] }),
         headers: { 'content-type': 'application/json' },
       });

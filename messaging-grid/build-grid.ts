@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { errorBody } from '../common/http-errors.js';
 import { closeGracefully, createHttpServer, DEFAULT_BODY_LIMIT } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
@@ -19,13 +20,16 @@ export interface Grid {
   close(): Promise<void>;
   /** `http://host:port`, known once started. */
   readonly url: string;
+  /** The admin port's `http://host:port` (`/admin/units`), known once started; never the public one. */
+  readonly adminUrl: string;
   /** Replaces the units behind the grid; resolves once each new unit has had its first health check. */
   setUnits(urls: readonly string[]): Promise<void>;
 }
 
 /**
  * The messaging grid: the one public port. Sends each request to a ready processing unit, the
- * same unit for every request about one aggregate, and sheds load it cannot carry.
+ * same unit for every request about one aggregate, and sheds load it cannot carry. Its routing
+ * table is changed on a second, admin port (loopback by default), never on the public one.
  */
 export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
   const log = rootLog.child({ part: 'messaging-grid' });
@@ -60,16 +64,26 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     };
   };
   registerOpsRoutes(app, registry, readiness);
-  registerAdminRoutes(app, {
+  // Never proxied: no unit answers admin routes on the public port, whatever it serves.
+  app.all('/admin/*', async (request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  const admin = createHttpServer({ log: log.child({ module: 'admin' }) });
+  admin.get('/healthz', async () => ({ status: 'ok' }));
+  registerAdminRoutes(admin, {
     token: config.adminToken,
     units: () => pool.list(),
     setUnits: (urls) => pool.setUnits(urls),
   });
   let url = '';
+  let adminUrl = '';
 
   return {
     get url() {
       return url;
+    },
+    get adminUrl() {
+      return adminUrl;
     },
 
     setUnits: (urls) => pool.setUnits(urls),
@@ -77,16 +91,18 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     async start() {
       await pool.start();
       await app.listen({ port: config.port, host: config.host });
-      const address = app.server.address() as AddressInfo;
-      url = `http://${config.host}:${address.port}`;
+      url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
+      await admin.listen({ port: config.adminPort, host: config.adminHost });
+      adminUrl = `http://${config.adminHost}:${(admin.server.address() as AddressInfo).port}`;
       if (config.adminToken === undefined)
-        log.warn('ADMIN_TOKEN is not set: /admin/units is open to anyone who reaches this port');
-      log.info({ url, units: pool.list() }, 'messaging grid listening');
+        log.warn({ adminUrl }, 'ADMIN_TOKEN is not set: /admin/units is open to local processes');
+      log.info({ url, adminUrl, units: pool.list() }, 'messaging grid listening');
     },
 
     async close() {
       // Stop accepting and let in-flight requests finish, then close the unit connections and stop polling.
       proxy.drain();
+      await closeGracefully(admin);
       await closeGracefully(app);
       await pool.close();
       log.info('messaging grid stopped');

@@ -15,8 +15,15 @@ describe('grid configuration', () => {
       maxInFlight: 20_000,
       requestTimeoutMs: 10_000,
       unitConnections: 64,
+      adminPort: 8082,
+      adminHost: '127.0.0.1',
       adminToken: undefined,
     });
+  });
+
+  it('refuses to serve its admin port beyond loopback without a token', () => {
+    expect(() => configOf({ ADMIN_HOST: '0.0.0.0' })).toThrow(/refusing to serve admin routes on 0\.0\.0\.0/);
+    expect(configOf({ ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: 'a-long-token' }).adminHost).toBe('0.0.0.0');
   });
 
   it('reads and normalizes the unit list, and is frozen', () => {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonEnv, ConfigError, splitList } from '../common/config.js';
+import { assertAdminBinding } from '../common/admin-binding.js';
 import { SpacegridError } from '../common/errors.js';
 import { normalizeUnitUrls } from './unit-url.js';
 
@@ -19,6 +20,10 @@ export const GridEnv = Type.Object({
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Keep-alive connections per unit. */
   UNIT_CONNECTIONS: Type.Integer({ minimum: 1, default: 64 }),
+  /** The grid's own admin port (`/admin/units`), never the public one; 0 picks a free port. */
+  GRID_ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8082 }),
+  /** Where the admin port listens: loopback unless ADMIN_TOKEN is set. */
+  ADMIN_HOST: Type.String({ default: '127.0.0.1' }),
   /** When set, `/admin/units` wants `Authorization: Bearer <ADMIN_TOKEN>`. */
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
 });
@@ -33,6 +38,8 @@ export interface GridConfig {
   readonly maxInFlight: number;
   readonly requestTimeoutMs: number;
   readonly unitConnections: number;
+  readonly adminPort: number;
+  readonly adminHost: string;
   readonly adminToken: string | undefined;
 }
 
@@ -45,6 +52,7 @@ export function gridConfigFromEnv(env: Static<typeof GridEnv>): GridConfig {
       throw new ConfigError(`invalid configuration: UNIT_URLS: ${err.message}`);
     throw err;
   }
+  assertAdminBinding(env.ADMIN_HOST, env.ADMIN_TOKEN);
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
@@ -54,6 +62,8 @@ export function gridConfigFromEnv(env: Static<typeof GridEnv>): GridConfig {
     maxInFlight: env.MAX_IN_FLIGHT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     unitConnections: env.UNIT_CONNECTIONS,
+    adminPort: env.GRID_ADMIN_PORT,
+    adminHost: env.ADMIN_HOST,
     adminToken: env.ADMIN_TOKEN,
   });
 }

@@ -109,7 +109,8 @@ export class UnitPool {
 
   /**
    * Replaces the set of units. Units that leave stop getting new requests at once; requests
-   * already sent to them finish. Resolves when every new unit has had its first health check.
+   * already sent or queued to them finish. Resolves when every new unit has had its first health
+   * check and every unit that left has no request of ours in flight (so it may be stopped).
    * Throws `ValidationError` for a malformed URL, changing nothing.
    */
   async setUnits(urls: readonly string[]): Promise<void> {
@@ -117,10 +118,11 @@ export class UnitPool {
     const wanted = normalizeUnitUrls(urls);
     const keep = new Set(wanted);
     const removed: string[] = [];
+    const retired: Array<Promise<void>> = [];
     for (const [url, entry] of this.entries) {
       if (keep.has(url)) continue;
       this.entries.delete(url);
-      this.retire(entry);
+      retired.push(this.retire(entry));
       removed.push(url);
     }
     const added: UnitEntry[] = [];
@@ -133,7 +135,7 @@ export class UnitPool {
     if (removed.length === 0 && added.length === 0) return;
     this.rebuildReady();
     this.log.info({ added: added.map((e) => e.url), removed, units: wanted }, 'unit set changed');
-    await Promise.all(added.map((entry) => this.check(entry)));
+    await Promise.all([...added.map((entry) => this.check(entry)), ...retired]);
   }
 
   /** Stops polling and closes every connection; requests still running on them finish first. */
@@ -141,7 +143,7 @@ export class UnitPool {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    for (const entry of this.entries.values()) this.retire(entry);
+    for (const entry of this.entries.values()) void this.retire(entry);
     this.entries.clear();
     this.readyUnits = [];
     await Promise.all(this.closing);
@@ -163,7 +165,7 @@ export class UnitPool {
   }
 
   /** Out of the set: no checks, no new requests; its connections close once in-flight requests finish. */
-  private retire(entry: UnitEntry): void {
+  private retire(entry: UnitEntry): Promise<void> {
     entry.removed = true;
     entry.abort.abort();
     const done = Promise.allSettled([entry.checking, entry.dispatcher.close(), entry.health.destroy()]).then(
@@ -171,6 +173,7 @@ export class UnitPool {
     );
     this.closing.add(done);
     void done.finally(() => this.closing.delete(done));
+    return done;
   }
 
   private async checkAll(): Promise<void> {

@@ -117,6 +117,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       maxInFlight: 50_000,
       requestTimeoutMs: 30_000,
       unitConnections: 64,
+      adminPort: 0,
+      adminHost: '127.0.0.1',
       adminToken: undefined,
     },
     log,
