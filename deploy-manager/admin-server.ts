@@ -1,27 +1,90 @@
+import { Type } from '@sinclair/typebox';
 import { bearerAuth } from '../common/bearer-auth.js';
+import { ValidationError } from '../common/errors.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
+import type { Autoscaler } from './autoscaler/autoscaler.js';
 import type { ChildSupervisor } from './child-supervisor.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
+import type { MemberStatus } from './hazelcast/member-supervisor.js';
+import type { LiveMetrics } from './live/live-metrics.js';
+import type { UnitFleet } from './unit-fleet.js';
+
+export const MAX_UNITS = 64;
+
+const UnitCount = Type.Integer({ minimum: 1, maximum: MAX_UNITS });
+const SetUnitsBody = Type.Object({ count: UnitCount }, { additionalProperties: false });
+const AutoscalerBody = Type.Object(
+  { enabled: Type.Boolean(), min: Type.Optional(UnitCount), max: Type.Optional(UnitCount) },
+  { additionalProperties: false },
+);
 
 export interface AdminServer {
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The deploy manager's admin API: what runs, its state and restarts. Bearer token required. */
-export function buildAdminServer(options: {
+export interface AdminServerOptions {
   host: string;
   port: number;
   token: string;
   supervisor: ChildSupervisor;
+  fleet: UnitFleet;
+  autoscaler: Autoscaler;
+  live: LiveMetrics;
+  members(): MemberStatus[];
+  cluster(): { size: number | null; safe: boolean | null };
   log: Logger;
-}): AdminServer {
+}
+
+/**
+ * The operator's API and the dashboard (docs/admin.md): what runs and its state, live figures,
+ * scaling by hand and the autoscaler. Every `/admin/*` route wants the bearer token.
+ */
+export function buildAdminServer(options: AdminServerOptions): AdminServer {
+  const { fleet, autoscaler, live, supervisor } = options;
   const app = createHttpServer({ log: options.log.child({ module: 'admin' }) });
   registerOpsRoutes(app, createRegistry('deploy-manager'), () => ({ ready: true }));
-  app.get('/admin/status', { onRequest: bearerAuth(options.token) }, async () => ({
-    children: options.supervisor.states,
+  registerDashboardRoutes(app);
+  const onRequest = bearerAuth(options.token);
+
+  app.get('/admin/status', { onRequest }, async () => ({
+    units: fleet.statuses(),
+    target: { units: fleet.target },
+    autoscaler: autoscaler.view(),
+    members: options.members(),
+    cluster: options.cluster(),
+    processes: supervisor.states
+      .filter((child) => child.kind !== 'processing-unit')
+      .map((child) => ({
+        name: child.name,
+        kind: child.kind,
+        url: child.url,
+        state: child.status,
+        pid: child.pid ?? null,
+        restarts: child.restarts,
+      })),
   }));
+
+  app.get('/admin/live', { onRequest }, async () => live.view());
+
+  app.put('/admin/units', { onRequest, schema: { body: SetUnitsBody } }, async (request, reply) => {
+    const { count } = request.body;
+    fleet.setTarget(count);
+    autoscaler.noteManualScale(count);
+    options.log.info({ count }, 'operator set the unit count');
+    return reply.code(202).send({ target: { units: fleet.target } });
+  });
+
+  app.put('/admin/autoscaler', { onRequest, schema: { body: AutoscalerBody } }, async (request) => {
+    try {
+      return autoscaler.configure(request.body);
+    } catch (err) {
+      if (err instanceof RangeError) throw new ValidationError(err.message);
+      throw err;
+    }
+  });
 
   return {
     async start() {

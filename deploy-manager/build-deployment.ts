@@ -7,10 +7,15 @@ import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { checkRedis, createRedis } from '../common/redis.js';
 import { buildAdminServer, type AdminServer } from './admin-server.js';
+import { Autoscaler } from './autoscaler/autoscaler.js';
 import { ChildSupervisor, type ChildSpec } from './child-supervisor.js';
 import type { DeployConfig } from './dm-config.js';
+import { GridAdminClient } from './grid-admin-client.js';
+import { ExternalMembers } from './hazelcast/external-members.js';
 import { ensureHazelcastJar } from './hazelcast/hazelcast-jar.js';
-import { startCluster, type ClusterHandle } from './hazelcast/member-process.js';
+import { MemberSupervisor } from './hazelcast/member-supervisor.js';
+import { LiveMetrics } from './live/live-metrics.js';
+import { UnitFleet } from './unit-fleet.js';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -44,10 +49,11 @@ async function waitUntil(what: string, url: string, timeoutMs: number, log: Logg
 
 /**
  * The local deployment `npm start` runs: Hazelcast members (unless HZ_MEMBERS names a cluster),
- * the data reader (which warms the grid), the data writer, the data pump, the processing units
- * and the messaging grid, each a supervised child process; plus the admin API. On close it stops
- * them in reverse, waiting for the pump to flush and the writers to drain the queue before the
- * members go, so nothing acknowledged is left behind.
+ * kept running by a member supervisor; the data reader (which warms the grid), the data writer,
+ * the data pump, the processing units (a fleet scaled by hand or by the autoscaler) and the
+ * messaging grid, each a supervised child process; plus the admin API and dashboard. On close
+ * it stops them in reverse, waiting for the pump to flush and the writers to drain the queue
+ * before the members go, so nothing acknowledged is left behind.
  */
 export function buildDeployment(
   config: DeployConfig,
@@ -56,9 +62,13 @@ export function buildDeployment(
 ): Deployment {
   const supervisor = new ChildSupervisor(log.child({ module: 'supervisor' }), write);
   const adminToken = config.adminToken ?? randomBytes(12).toString('base64url');
-  let cluster: ClusterHandle | undefined;
+  let members: MemberSupervisor | ExternalMembers | undefined;
   let admin: AdminServer | undefined;
+  let live: LiveMetrics | undefined;
+  let autoscaler: Autoscaler | undefined;
+  let queue: Queue | undefined;
   let hzMembers = config.hzMembers;
+  let gridUrl: string | undefined;
 
   const commonEnv = (): Record<string, string> => ({
     LOG_LEVEL: config.logLevel,
@@ -77,10 +87,14 @@ export function buildDeployment(
     url: `http://${config.host}:${port}`,
     restart: true,
   });
-  const unitUrls = Array.from(
-    { length: config.units },
-    (_, i) => `http://${config.host}:${config.unitBasePort + i}`,
-  );
+  const fleet = new UnitFleet({
+    supervisor,
+    spec: (slot) =>
+      child(`unit-${slot}`, 'processing-unit', config.unitBasePort + slot - 1, { UNIT_ID: `unit-${slot}` }),
+    readyTimeoutMs: config.unitReadyTimeoutMs,
+    log: log.child({ module: 'unit-fleet' }),
+  });
+  const writerUrl = `http://${config.host}:${config.writerPort}`;
 
   return {
     async start() {
@@ -88,19 +102,30 @@ export function buildDeployment(
       await checkRedis(config.redisUrl);
       const pool = await openDatabase(config.databaseUrl, log);
       await pool.end();
+      const changeQueue = new Queue(gridNames(config.namespace).changeQueue, {
+        connection: createRedis(config.redisUrl, { offline: 'fail' }),
+      });
+      changeQueue.on('error', () => undefined);
+      queue = changeQueue;
 
       if (hzMembers.length === 0) {
         const jarPath = await ensureHazelcastJar({ cacheDir: join(REPO, '.cache', 'hazelcast'), log });
-        cluster = await startCluster({
+        const own = new MemberSupervisor({
           jarPath,
           clusterName: config.hzClusterName,
           basePort: config.hzBasePort,
           count: config.hzMemberCount,
           heapMb: config.hzHeapMb,
           logDir: join(REPO, '.cache', 'hazelcast', 'logs'),
-          log,
+          log: log.child({ module: 'members' }),
         });
-        hzMembers = cluster.addresses;
+        members = own;
+        await own.start();
+        hzMembers = own.addresses;
+      } else {
+        const external = new ExternalMembers(hzMembers);
+        members = external;
+        external.start();
       }
 
       const reader = child('data-reader', 'data-reader', config.readerPort);
@@ -115,69 +140,100 @@ export function buildDeployment(
         await waitUntil(spec.name, `${spec.url}/healthz`, 60_000, log);
         supervisor.markRunning(spec.name);
       }
-      const units = unitUrls.map((_, i) =>
-        child(`unit-${config.unitBasePort + i}`, 'processing-unit', config.unitBasePort + i),
-      );
-      for (const spec of units) supervisor.start(spec);
-      for (const spec of units) {
-        await waitUntil(spec.name, `${spec.url}/readyz`, 60_000, log);
-        supervisor.markRunning(spec.name);
-      }
+      await fleet.startInitial(config.units);
       const grid = child('grid', 'messaging-grid', config.port, {
-        UNIT_URLS: unitUrls.join(','),
+        UNIT_URLS: fleet.routedUrls.join(','),
+        GRID_ADMIN_PORT: String(config.gridAdminPort),
+        // The grid's routing table is the manager's business only: loopback, with the token.
+        ADMIN_HOST: '127.0.0.1',
         ADMIN_TOKEN: adminToken,
       });
       supervisor.start(grid);
       await waitUntil('the messaging grid', `${grid.url}/readyz`, 60_000, log);
       supervisor.markRunning(grid.name);
+      gridUrl = grid.url;
+      fleet.attach(new GridAdminClient(`http://127.0.0.1:${config.gridAdminPort}`, adminToken));
 
+      live = new LiveMetrics({
+        gridUrl: () => gridUrl,
+        units: () => fleet.running,
+        readyUnits: () => fleet.readyCount,
+        writerUrl,
+        queueDepth: () => pendingChanges(changeQueue),
+        log: log.child({ module: 'live-metrics' }),
+      });
+      live.start();
+      const sampler = live;
+      autoscaler = new Autoscaler({
+        ...config.autoscaler,
+        fleet,
+        signals: (windowMs) => sampler.signals(windowMs),
+        log: log.child({ module: 'autoscaler' }),
+      });
+      autoscaler.start();
+      const owned = members;
       admin = buildAdminServer({
-        host: config.host,
+        host: config.adminHost,
         port: config.adminPort,
         token: adminToken,
         supervisor,
+        fleet,
+        autoscaler,
+        live,
+        members: () => owned.statuses(),
+        cluster: () => owned.cluster(),
         log,
       });
       await admin.start();
+      const adminUrl = `http://${config.adminHost}:${config.adminPort}`;
       write(
         [
           '',
           'spacegrid is running',
           `  API (messaging grid)   ${grid.url}`,
-          `  units                  ${unitUrls.join('  ')}`,
-          `  admin                  http://${config.host}:${config.adminPort}/admin/status  (Authorization: Bearer ${adminToken})`,
-          `  Hazelcast members      ${hzMembers.join('  ')}${cluster ? '' : ' (external)'}`,
+          `  units                  ${fleet.routedUrls.join('  ')}`,
+          `  dashboard              ${adminUrl}/  (token: ${adminToken})`,
+          `  admin API              ${adminUrl}/admin/status  (Authorization: Bearer ${adminToken})`,
+          `  autoscaler             ${config.autoscaler.enabled ? `on, ${config.autoscaler.min}..${config.autoscaler.max} units` : 'off (PUT /admin/autoscaler or AUTOSCALER_ENABLED=true)'}`,
+          `  Hazelcast members      ${hzMembers.join('  ')}${members instanceof MemberSupervisor ? '' : ' (external)'}`,
           `  Postgres               ${config.databaseUrl}`,
           `  Redis                  ${config.redisUrl}`,
-          '  try: curl -s localhost:8080/readyz ; Ctrl-C stops everything',
+          `  try: curl -s ${grid.url}/readyz ; Ctrl-C stops everything`,
           '',
         ].join('\n'),
       );
     },
 
     async close() {
+      autoscaler?.close();
       await admin?.close();
+      await fleet.close();
+      await live?.close();
       // Grid and units stop taking work and finish what they hold; the pump flushes outboxes.
       await supervisor.stopAll(['messaging-grid', 'processing-unit', 'data-pump']);
-      await drainQueue(config, log);
+      await drainQueue(queue, log);
+      await queue?.close().catch(() => undefined);
       await supervisor.stopAll(STOP_ORDER);
-      await cluster?.stop();
+      if (members instanceof MemberSupervisor) await members.stop();
+      else members?.close();
       log.info('everything stopped');
     },
   };
 }
 
+/** Changes waiting for a writer; null when Redis cannot say. */
+async function pendingChanges(queue: Queue): Promise<number | null> {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
 /** Waits (bounded) until the writers have written every queued change to Postgres. */
-async function drainQueue(config: DeployConfig, log: Logger): Promise<void> {
-  const queue = new Queue(gridNames(config.namespace).changeQueue, {
-    connection: createRedis(config.redisUrl, { offline: 'fail' }),
-  });
-  queue.on('error', () => undefined);
+async function drainQueue(queue: Queue | undefined, log: Logger): Promise<void> {
+  if (!queue) return;
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const pending = Object.values(counts).reduce((a, b) => a + b, 0);
+      const pending = await pendingChanges(queue);
       if (pending === 0) return;
       if (Date.now() > deadline) {
         log.warn(
@@ -191,7 +247,5 @@ async function drainQueue(config: DeployConfig, log: Logger): Promise<void> {
     }
   } catch (err) {
     log.warn({ err }, 'cannot see the change queue: stopping the writers anyway');
-  } finally {
-    await queue.close().catch(() => undefined);
   }
 }

@@ -119,6 +119,18 @@ export class ChildSupervisor {
     });
   }
 
+  /** The state of one child, if it is supervised. */
+  state(name: string): ChildState | undefined {
+    const managed = this.children.get(name);
+    return managed ? { ...managed.state } : undefined;
+  }
+
+  /** Stops supervising a child that was stopped: it leaves the status. */
+  forget(name: string): void {
+    const managed = this.children.get(name);
+    if (managed && managed.process === undefined) this.children.delete(name);
+  }
+
   markRunning(name: string): void {
     const managed = this.children.get(name);
     if (managed && managed.process) managed.state.status = 'running';

@@ -1,12 +1,13 @@
 import { parseEnv } from '../common/config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
 import { createRootLogger } from '../common/logger.js';
+import { loadConfig } from '../common/run-process.js';
 import { buildDeployment } from './build-deployment.js';
 import { DeployEnv, deployConfigFromEnv } from './dm-config.js';
 import { formatLogLine } from './log-lines.js';
 
-const env = parseEnv(DeployEnv, process.env);
-const config = deployConfigFromEnv(env);
+const env = loadConfig(() => parseEnv(DeployEnv, process.env));
+const config = loadConfig(() => deployConfigFromEnv(env));
 const write = (line: string) => process.stdout.write(`${line}\n`);
 // The manager's own logs go through the same formatter as its children's.
 const log = createRootLogger({

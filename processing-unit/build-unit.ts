@@ -6,6 +6,7 @@ import { openGridMaps } from '../common/grid-maps.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
+import { registerEventLoopUtilization } from '../common/event-loop-utilization.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import { GridReadiness } from './grid-readiness.js';
@@ -43,6 +44,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
   const engines: Array<{ pending: number; idle(): Promise<void> }> = [];
   const pending = () => engines.reduce((n, e) => n + e.pending, 0);
   const metrics = createUnitMetrics(registry, pending);
+  const utilization = registerEventLoopUtilization(registry);
   let url = '';
 
   return {
@@ -144,6 +146,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       readiness?.stop();
       await marks?.close();
       await client?.shutdown();
+      utilization.stop();
       log.info('unit stopped');
     },
   };

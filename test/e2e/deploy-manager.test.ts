@@ -1,133 +1,323 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePortRange } from '../support/child-part.js';
+/* eslint-disable @typescript-eslint/no-explicit-any -- admin answers are inspected loosely */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadOptions } from '../../load-test/load-options.js';
+import type { LoadReport } from '../../load-test/load-report.js';
+import { runLoad } from '../../load-test/run-load.js';
+import { alive, pgrep, startManager, type ManagerUnderTest } from '../support/deploy-manager.js';
 import { http } from '../support/http.js';
-import { uniqueName, waitFor } from '../support/system.js';
-import { databaseUrl, TEST_REDIS_URL } from '../support/test-env.js';
+import { waitFor } from '../support/system.js';
 
-function pgrep(pattern: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
+const failedChecks = (report: LoadReport) => (report.invariants ?? []).filter((r) => r.status !== 'PASS');
+
+/** A load through the messaging grid, with the harness's invariant checks against the manager's Postgres. */
+function load(manager: ManagerUnderTest, options: Partial<LoadOptions> & Pick<LoadOptions, 'scenario'>) {
+  return runLoad({
+    target: manager.api,
+    databaseUrl: manager.databaseUrl,
+    verifyTimeoutMs: 60_000,
+    timeoutMs: 30_000,
+    scenarioOptions: { capacity: 100_000, seats: 2_000 },
+    ...options,
+  });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const readyUnits = (status: any): string[] =>
+  status.units.filter((u: any) => u.state === 'ready').map((u: any) => u.id);
 
 /**
- * `npm start`'s manager, for real: members, reader, writer, pump, units and the messaging grid
- * as processes; a crashed unit comes back; Ctrl-C stops everything and leaves nothing behind.
+ * `npm start`'s manager, for real: members, reader, writer, pump, units and the messaging grid as
+ * processes. Scaling by hand and by load, member and unit crashes, and a clean Ctrl-C, all under
+ * load through the messaging grid, checked by the load harness's invariants against Postgres.
  */
 describe('the deploy manager', () => {
-  let manager: ReturnType<typeof spawn> | undefined;
-  afterAll(() => {
-    manager?.kill('SIGKILL');
+  let manager: ManagerUnderTest;
+  beforeAll(async () => {
+    manager = await startManager({
+      // Short windows, so the autoscaler's whole cycle fits in a test.
+      AUTOSCALER_INTERVAL_MS: '1000',
+      AUTOSCALER_SIGNAL_WINDOW_MS: '2000',
+      AUTOSCALER_SCALE_DOWN_WINDOW_MS: '8000',
+      AUTOSCALER_TARGET_IN_FLIGHT: '50',
+      AUTOSCALER_MIN: '1',
+      AUTOSCALER_MAX: '3',
+    });
+  });
+  afterAll(() => manager?.kill());
+
+  it('shows what runs in /admin/status, behind the token, and nothing admin on the public port', async () => {
+    const status = await manager.status();
+    expect(status.units).toEqual([
+      expect.objectContaining({
+        id: 'unit-1',
+        url: `http://127.0.0.1:${manager.base + 8}`,
+        state: 'ready',
+        restarts: 0,
+      }),
+      expect.objectContaining({
+        id: 'unit-2',
+        url: `http://127.0.0.1:${manager.base + 9}`,
+        state: 'ready',
+        restarts: 0,
+      }),
+    ]);
+    for (const unit of status.units) expect(unit.pid).toBeGreaterThan(0);
+    expect(status.target).toEqual({ units: 2 });
+    expect(status.autoscaler).toMatchObject({ enabled: false, min: 1, max: 3, lastDecision: null });
+    expect(status.members).toEqual([
+      expect.objectContaining({ address: `127.0.0.1:${manager.base}`, state: 'ready', restarts: 0 }),
+      expect.objectContaining({ address: `127.0.0.1:${manager.base + 1}`, state: 'ready', restarts: 0 }),
+    ]);
+    expect(status.cluster).toEqual({ size: 2, safe: true });
+    expect(status.processes.map((p: any) => p.name).sort()).toEqual([
+      'data-pump',
+      'data-reader',
+      'data-writer',
+      'grid',
+    ]);
+
+    for (const authorization of [undefined, 'Bearer wrong-token', manager.token]) {
+      const refused = await http(
+        'GET',
+        `${manager.admin}/admin/status`,
+        undefined,
+        authorization ? { authorization } : {},
+      );
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('UNAUTHORIZED');
+    }
+    for (const [method, path] of [
+      ['GET', '/admin/status'],
+      ['PUT', '/admin/units'],
+      ['GET', '/admin/units'],
+    ] as const) {
+      const answer = await http(
+        method,
+        `${manager.api}${path}`,
+        method === 'PUT' ? { count: 1 } : undefined,
+        {
+          authorization: `Bearer ${manager.token}`,
+        },
+      );
+      expect(answer.status, `${method} ${path} on the public port`).toBe(404);
+    }
+    for (const bad of [
+      { count: 0 },
+      { count: 65 },
+      { count: '2' },
+      { count: 1.5 },
+      {},
+      { count: 2, extra: 1 },
+    ]) {
+      const refused = await manager.adminCall('PUT', '/admin/units', bad);
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const inverted = await manager.adminCall('PUT', '/admin/autoscaler', { enabled: true, min: 3, max: 2 });
+    expect(inverted.status).toBe(400);
+    expect((await manager.status()).autoscaler.enabled).toBe(false);
   });
 
-  it('starts the system, restarts a crashed unit, and stops cleanly on SIGINT', async () => {
-    const base = await freePortRange(12);
-    const namespace = uniqueName('dm');
-    const token = 'test-token-123';
-    manager = spawn(process.execPath, [resolve('dist/deploy-manager/main.js')], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        HZ_MEMBERS: '',
-        HZ_BASE_PORT: String(base),
-        HZ_MEMBER_COUNT: '2',
-        HZ_HEAP_MB: '256',
-        HZ_CLUSTER_NAME: namespace,
-        GRID_NAMESPACE: namespace,
-        DATABASE_URL: databaseUrl(`spacegrid_${namespace}`),
-        REDIS_URL: TEST_REDIS_URL,
-        PORT: String(base + 2),
-        ADMIN_PORT: String(base + 3),
-        ADMIN_TOKEN: token,
-        PUMP_PORT: String(base + 4),
-        WRITER_PORT: String(base + 5),
-        READER_PORT: String(base + 6),
-        UNIT_BASE_PORT: String(base + 7),
-        UNITS: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('scales 2 → 4 → 1 → 2 under an open load without one failed request', async () => {
+    const steps: Array<{ count: number; at: number }> = [];
+    let loadDone = false;
+    const scaling = (async () => {
+      await new Promise((r) => setTimeout(r, 4_000));
+      for (const count of [4, 1, 2]) {
+        const answer = await manager.adminCall('PUT', '/admin/units', { count });
+        expect(answer.status).toBe(202);
+        expect(answer.body).toEqual({ target: { units: count } });
+        await waitFor(
+          async () => {
+            const status = await manager.status();
+            return status.units.length === count && readyUnits(status).length === count;
+          },
+          60_000,
+          `${count} units ready`,
+          200,
+        );
+        steps.push({ count, at: Date.now() });
+      }
+    })();
+    const report = await load(manager, {
+      scenario: 'mixed',
+      model: { type: 'open', rate: 250 },
+      durationMs: 36_000,
     });
-    let output = '';
-    manager.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    manager.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((done) => manager!.once('exit', (code) => done(code)));
-
-    await waitFor(
-      () => output.includes('spacegrid is running'),
-      150_000,
-      'the manager to start everything',
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${output}`);
-    });
-    const api = `http://127.0.0.1:${base + 2}`;
-    const admin = `http://127.0.0.1:${base + 3}`;
-    expect((await http('GET', `${api}/readyz`)).status).toBe(200);
-    expect((await http('GET', `${admin}/admin/status`)).status).toBe(401);
-    const status = async () =>
-      (await http('GET', `${admin}/admin/status`, undefined, { authorization: `Bearer ${token}` })).body
-        .children as Array<{
-        name: string;
-        pid: number | undefined;
-        restarts: number;
-        status: string;
-      }>;
-    const children = await status();
-    expect(children.map((c) => c.name).sort()).toEqual(
-      ['data-pump', 'data-reader', 'data-writer', 'grid', `unit-${base + 7}`, `unit-${base + 8}`].sort(),
+    loadDone = true;
+    await scaling;
+    console.log(
+      `scaling under load: ${report.totals.completed} requests, ${report.totals.rate} req/s, p99 ${report.latency.p99} ms, ` +
+        `statuses ${JSON.stringify(report.statusCodes)}, steps ${JSON.stringify(steps.map((s) => s.count))}`,
     );
-    const created = await http('POST', `${api}/events`, {
+    expect(loadDone).toBe(true);
+    // Every step was taken while the load ran.
+    expect(steps.map((s) => s.count)).toEqual([4, 1, 2]);
+    const loadEnded = Date.parse(report.finishedAt);
+    expect(steps.at(-1)!.at).toBeLessThan(loadEnded);
+    expect(report.totals.completed).toBeGreaterThan(5_000);
+    expect(report.totals.errors).toBe(0);
+    expect(failedChecks(report)).toEqual([]);
+    expect((report.invariants ?? []).length).toBeGreaterThan(0);
+    expect((await manager.status()).units.map((u: any) => u.id)).toEqual(['unit-1', 'unit-2']);
+  });
+
+  it('autoscales: adds a unit within 15 s of sustained load, and scales back down once idle', async () => {
+    const enabled = await manager.adminCall('PUT', '/admin/autoscaler', { enabled: true, min: 1, max: 3 });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body).toMatchObject({ enabled: true, min: 1, max: 3 });
+    // Idle first: nothing in flight, so what follows is the load's doing.
+    await waitFor(
+      async () => {
+        const live = (await manager.adminCall('GET', '/admin/live')).body;
+        return live.units.length === 2 && live.units.every((u: any) => u.inFlight === 0);
+      },
+      30_000,
+      'idle units',
+      250,
+    );
+    expect((await manager.status()).autoscaler.lastDecision).toBeNull();
+    // Sustained overload: an open load far above what two cores can serve, so requests queue in the grid.
+    const stop = new AbortController();
+    const started = Date.now();
+    const running = load(manager, {
+      // Many keys, so every unit has work; far more connections than the grid has to its units.
+      scenario: 'mixed',
+      model: { type: 'open', rate: 3_000 },
+      poolConnections: 1_000,
+      durationMs: 40_000,
+      signal: stop.signal,
+      verify: false,
+    });
+    let up: any;
+    try {
+      await waitFor(
+        async () => {
+          const decision = (await manager.status()).autoscaler.lastDecision;
+          if (decision && decision.to > decision.from) up = decision;
+          return up !== undefined;
+        },
+        15_000,
+        'the autoscaler to scale up under load',
+        250,
+      );
+    } finally {
+      stop.abort();
+      await running;
+    }
+    console.log(`autoscaler up after ${Date.parse(up.at) - started} ms: ${up.from} → ${up.to}: ${up.reason}`);
+    expect(Date.parse(up.at) - started).toBeLessThanOrEqual(15_000);
+    expect(up.reason).toMatch(/requests in flight above target/);
+    await waitFor(
+      async () => readyUnits(await manager.status()).length === up.to,
+      60_000,
+      'the new units ready',
+      250,
+    );
+
+    // Idle: after the scale-down window it goes back to its minimum, saying why.
+    await waitFor(
+      async () => {
+        const status = await manager.status();
+        return status.target.units === 1 && status.units.length === 1;
+      },
+      60_000,
+      'the autoscaler to scale down to its minimum',
+      500,
+    );
+    const status = await manager.status();
+    expect(status.autoscaler.lastDecision).toMatchObject({ to: 1 });
+    expect(status.autoscaler.lastDecision.reason).toMatch(/scaling down/);
+    expect(Date.parse(status.autoscaler.lastDecision.at) - Date.parse(up.at)).toBeGreaterThanOrEqual(8_000);
+    // No flapping: every decision since the scale-up went one way (down).
+    const since = status.autoscaler.decisions.filter((d: any) => Date.parse(d.at) > Date.parse(up.at));
+    expect(since.every((d: any) => d.to < d.from)).toBe(true);
+
+    expect((await manager.adminCall('PUT', '/admin/autoscaler', { enabled: false })).body.enabled).toBe(
+      false,
+    );
+    expect((await manager.adminCall('PUT', '/admin/units', { count: 2 })).status).toBe(202);
+    await waitFor(async () => readyUnits(await manager.status()).length === 2, 60_000, '2 units again', 250);
+  });
+
+  it('restarts a Hazelcast member killed under load: nothing acknowledged is lost', async () => {
+    const before = await manager.status();
+    const victim = before.members[1];
+    let killedAt = 0;
+    let backAt = 0;
+    const crash = (async () => {
+      await new Promise((r) => setTimeout(r, 4_000));
+      killedAt = Date.now();
+      process.kill(victim.pid, 'SIGKILL');
+      await waitFor(
+        async () => {
+          const member = (await manager.status()).members.find((m: any) => m.address === victim.address);
+          return member.state === 'ready' && member.restarts === 1 && member.pid !== victim.pid;
+        },
+        30_000,
+        'the killed member to be back and ready',
+        250,
+      );
+      backAt = Date.now();
+    })();
+    const report = await load(manager, {
+      scenario: 'mixed',
+      model: { type: 'open', rate: 200 },
+      durationMs: 30_000,
+    });
+    await crash;
+    console.log(
+      `member killed under load: back in ${backAt - killedAt} ms; ${report.totals.completed} requests, ` +
+        `statuses ${JSON.stringify(report.statusCodes)}, errors ${JSON.stringify(report.errorsByCategory)}`,
+    );
+    expect(backAt - killedAt).toBeLessThanOrEqual(30_000);
+    expect(failedChecks(report)).toEqual([]);
+    // The grid kept answering: the last 10 s of the load (after the kill) had answers, not failures.
+    const lastSeconds = report.series.filter((p) => p.atMs > report.elapsedMs - 10_000);
+    expect(lastSeconds.reduce((n, p) => n + p.ok, 0)).toBeGreaterThan(500);
+    expect(lastSeconds.reduce((n, p) => n + p.errors, 0)).toBe(0);
+    await waitFor(
+      async () => (await manager.status()).cluster.safe === true,
+      60_000,
+      'backups restored',
+      500,
+    );
+  });
+
+  it('restarts a crashed unit, which then serves again', async () => {
+    const unit = (await manager.status()).units.find((u: any) => u.id === 'unit-1');
+    process.kill(unit.pid, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const again = (await manager.status()).units.find((u: any) => u.id === 'unit-1');
+        return again.restarts >= 1 && again.pid !== unit.pid && again.state === 'ready';
+      },
+      60_000,
+      'the crashed unit to be restarted and ready',
+      250,
+    );
+    const created = await http('POST', `${manager.api}/events`, {
       id: 'dm',
       name: 'DM',
       startsAt: '2026-12-20T18:00:00Z',
       sections: [{ id: 'ga', capacity: 10 }],
     });
     expect(created.status).toBe(201);
-
-    // A unit crashes: the manager starts it again, and it serves again.
-    const unit = children.find((c) => c.name === `unit-${base + 7}`)!;
-    process.kill(unit.pid!, 'SIGKILL');
-    await waitFor(
-      async () => {
-        const again = (await status()).find((c) => c.name === unit.name)!;
-        return again.restarts >= 1 && again.pid !== undefined && again.pid !== unit.pid;
-      },
-      30_000,
-      'the crashed unit to be restarted',
-    );
-    await waitFor(
-      async () =>
-        (await http('GET', `http://127.0.0.1:${base + 7}/readyz`).catch(() => ({ status: 0 }))).status ===
-        200,
-      30_000,
-      'the restarted unit to be ready',
-    );
     expect(
-      (await http('POST', `${api}/events/dm/sections/ga/holds`, { customerId: 'c', quantity: 1 })).status,
+      (await http('POST', `${manager.api}/events/dm/sections/ga/holds`, { customerId: 'c', quantity: 1 }))
+        .status,
     ).toBe(201);
+  });
 
-    // Ctrl-C: everything stops, in order, and no process is left behind.
-    const pids = (await status()).map((c) => c.pid!).filter(Boolean);
-    // Every process whose command line names this test's cluster: the two Hazelcast members.
-    const javaPids = pgrep(namespace);
+  it('stops everything on Ctrl-C and leaves no process behind', async () => {
+    const status = await manager.status();
+    const pids = [...status.units, ...status.processes, ...status.members]
+      .map((c: any) => c.pid)
+      .filter(Boolean);
+    const javaPids = pgrep(manager.namespace);
     expect(javaPids.length).toBeGreaterThanOrEqual(2);
-    manager.kill('SIGINT');
-    expect(await exited).toBe(0);
-    manager = undefined;
-    expect(output).toContain('everything stopped');
+    expect(await manager.stop()).toBe(0);
+    expect(manager.output()).toContain('everything stopped');
     for (const pid of [...pids, ...javaPids]) expect(alive(pid)).toBe(false);
-    expect(pgrep(namespace)).toEqual([]);
+    expect(pgrep(manager.namespace)).toEqual([]);
   });
 });

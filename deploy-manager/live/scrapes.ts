@@ -1,0 +1,107 @@
+import { addBuckets, bucketsBetween, histogramQuantile, type Buckets } from './histogram-quantile.js';
+import { parsePrometheusText, type Sample } from './prometheus-text.js';
+
+/** What one scrape of the messaging grid's `/metrics` says, per target unit (`none`: the grid itself). */
+export interface GridScrape {
+  /** Epoch ms. */
+  at: number;
+  byUnit: Map<string, { requests: number; errors: number; latency: Buckets }>;
+  inFlight: number | null;
+}
+
+/** What one scrape of a unit's `/metrics` says. */
+export interface UnitScrape {
+  utilization: number | null;
+  pending: number | null;
+}
+
+export interface Traffic {
+  requestsPerSecond: number;
+  /** Answers 5xx or 429. */
+  errorsPerSecond: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  byUnit: Map<string, { requestsPerSecond: number; p99Ms: number | null }>;
+}
+
+const GRID_NAMES = new Set([
+  'spacegrid_grid_requests_total',
+  'spacegrid_grid_proxy_seconds_bucket',
+  'spacegrid_grid_in_flight',
+]);
+
+/** An error for the dashboard: the system failed or shed the request, not the client's own 4xx. */
+const isError = (status: string): boolean => status.startsWith('5') || status === '429';
+const bound = (le: string | undefined): number => (le === '+Inf' ? Infinity : Number(le));
+
+export function readGridScrape(text: string, at: number): GridScrape {
+  const byUnit: GridScrape['byUnit'] = new Map();
+  let inFlight: number | null = null;
+  const of = (unit: string) => {
+    let figures = byUnit.get(unit);
+    if (!figures) byUnit.set(unit, (figures = { requests: 0, errors: 0, latency: new Map() }));
+    return figures;
+  };
+  for (const sample of parsePrometheusText(text, (name) => GRID_NAMES.has(name))) {
+    const unit = sample.labels.unit ?? 'none';
+    if (sample.name === 'spacegrid_grid_in_flight') inFlight = sample.value;
+    else if (sample.name === 'spacegrid_grid_requests_total') {
+      of(unit).requests += sample.value;
+      if (isError(sample.labels.status ?? '')) of(unit).errors += sample.value;
+    } else of(unit).latency.set(bound(sample.labels.le), sample.value);
+  }
+  return { at, byUnit, inFlight };
+}
+
+export function readUnitScrape(text: string): UnitScrape {
+  const wanted = new Set(['spacegrid_event_loop_utilization', 'spacegrid_commands_pending']);
+  const scrape: UnitScrape = { utilization: null, pending: null };
+  for (const sample of parsePrometheusText(text, (name) => wanted.has(name))) {
+    if (sample.name === 'spacegrid_event_loop_utilization') scrape.utilization = sample.value;
+    else scrape.pending = sample.value;
+  }
+  return scrape;
+}
+
+/** Cumulative buckets of one histogram in a scrape (summed over its label sets). */
+export function readHistogram(text: string, name: string): Buckets {
+  const buckets: Buckets = new Map();
+  const bucketName = `${name}_bucket`;
+  for (const sample of parsePrometheusText(text, (n) => n === bucketName) as Sample[])
+    buckets.set(bound(sample.labels.le), (buckets.get(bound(sample.labels.le)) ?? 0) + sample.value);
+  return buckets;
+}
+
+/** Requests, errors and latency between two scrapes of the grid; null after the grid restarted. */
+export function trafficBetween(earlier: GridScrape, later: GridScrape): Traffic | null {
+  const seconds = (later.at - earlier.at) / 1000;
+  if (seconds <= 0) return null;
+  let requests = 0;
+  let errors = 0;
+  const latency: Buckets = new Map();
+  const byUnit: Traffic['byUnit'] = new Map();
+  for (const [unit, now] of later.byUnit) {
+    const before = earlier.byUnit.get(unit);
+    const unitRequests = now.requests - (before?.requests ?? 0);
+    const unitErrors = now.errors - (before?.errors ?? 0);
+    const unitLatency = bucketsBetween(before?.latency, now.latency);
+    if (unitRequests < 0 || unitErrors < 0 || unitLatency === null) return null;
+    requests += unitRequests;
+    errors += unitErrors;
+    addBuckets(latency, unitLatency);
+    if (unit !== 'none')
+      byUnit.set(unit, {
+        requestsPerSecond: unitRequests / seconds,
+        p99Ms: ms(histogramQuantile(unitLatency, 0.99)),
+      });
+  }
+  return {
+    requestsPerSecond: requests / seconds,
+    errorsPerSecond: errors / seconds,
+    p50Ms: ms(histogramQuantile(latency, 0.5)),
+    p99Ms: ms(histogramQuantile(latency, 0.99)),
+    byUnit,
+  };
+}
+
+const ms = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
