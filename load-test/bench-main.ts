@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { dropDatabase } from '../common/db/postgres.js';
 import { DEFAULT_BASELINE_DATABASE_URL } from './baseline/build-baseline-server.js';
 import { runBench } from './bench.js';
 import { freePort, startChildServer, type ChildServer } from './child-server.js';
 import { parseDuration } from './duration.js';
-import { ensureSpacegrid, type SpacegridProcess } from './spacegrid-process.js';
+import { ensureSpacegrid, setUnitCount, type SpacegridProcess } from './spacegrid-process.js';
 
 const USAGE = `usage: node dist/load-test/bench-main.js [options]
 
@@ -15,6 +16,10 @@ each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops wh
 
   --spacegrid URL               spacegrid's messaging grid (default http://127.0.0.1:8080)
   --without-spacegrid           measure only the baseline and the ceiling
+  --units 2,4                   measure spacegrid at each of these unit counts (a row each), set
+                                through the deploy manager's admin API before each run
+  --admin URL                   the deploy manager's admin API, for --units (default http://127.0.0.1:8081;
+                                token from ADMIN_TOKEN, which the benchmark sets when it starts spacegrid)
   --rounds N                    rounds, each visiting every target (3)
   --round-duration 10s          per target and round
   --connections N               closed model users (64)
@@ -33,6 +38,8 @@ async function main(): Promise<number> {
     options: {
       spacegrid: { type: 'string', default: 'http://127.0.0.1:8080' },
       'without-spacegrid': { type: 'boolean' },
+      units: { type: 'string' },
+      admin: { type: 'string', default: 'http://127.0.0.1:8081' },
       rounds: { type: 'string', default: '3' },
       'round-duration': { type: 'string', default: '10s' },
       connections: { type: 'string', default: '64' },
@@ -56,11 +63,17 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => stop.abort());
   const started: ChildServer[] = [];
   let spacegrid: SpacegridProcess | undefined;
+  const unitCounts = values.units === undefined ? [] : values.units.split(',').map(Number);
+  if (unitCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
+    throw new Error(`--units wants unit counts 1..64 separated by commas, not ${values.units}`);
+  // A token for the admin API of the spacegrid the benchmark may start (kept if one is given).
+  const env = {
+    ...process.env,
+    ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? randomBytes(12).toString('base64url'),
+  };
   try {
     if (!values['without-spacegrid']) {
-      spacegrid = await ensureSpacegrid(values.spacegrid, process.env, (line) =>
-        process.stdout.write(`${line}\n`),
-      );
+      spacegrid = await ensureSpacegrid(values.spacegrid, env, (line) => process.stdout.write(`${line}\n`));
     }
     if (values['baseline-database-url'] === DEFAULT_BASELINE_DATABASE_URL) {
       await dropDatabase(DEFAULT_BASELINE_DATABASE_URL);
@@ -110,6 +123,14 @@ async function main(): Promise<number> {
         ceiling: ceiling.url,
         gridCeiling: gridCeiling.url,
       },
+      ...(unitCounts.length > 0 && !values['without-spacegrid']
+        ? {
+            spacegridUnits: {
+              counts: unitCounts,
+              setUnits: (count: number) => setUnitCount(values.admin, env.ADMIN_TOKEN, count),
+            },
+          }
+        : {}),
       rounds: Number(values.rounds),
       roundDurationMs: parseDuration(values['round-duration']),
       connections: Number(values.connections),

@@ -19,6 +19,8 @@ export interface BenchRatios {
   ceilingOverSpacegrid: number | null;
   /** no-op behind the messaging grid ÷ baseline: the most spacegrid's request path allows here. */
   gridCeilingOverBaseline: number | null;
+  /** With several unit counts: the last count's holds/s ÷ the first's. */
+  lastOverFirstUnits?: number | null;
 }
 
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
@@ -47,6 +49,9 @@ export function renderBenchMarkdown(
     `- spacegrid / baseline (holds/s): ${ratio(ratios.spacegridOverBaseline)}`,
     `- ceiling / spacegrid (holds/s): ${ratio(ratios.ceilingOverSpacegrid)}`,
     `- ceiling via messaging grid / baseline (the most two HTTP hops allow here): ${ratio(ratios.gridCeilingOverBaseline)}`,
+    ...(ratios.lastOverFirstUnits === undefined
+      ? []
+      : [`- spacegrid, most units / fewest units (holds/s): ${ratio(ratios.lastOverFirstUnits)}`]),
     '',
   ];
   return lines.join('\n');

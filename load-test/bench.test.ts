@@ -77,3 +77,60 @@ describe('runBench (against three no-op servers, seconds of load)', () => {
     expect(lines.some((l) => l.startsWith('warm-up: baseline'))).toBe(true);
   });
 });
+
+describe('runBench with spacegrid at several unit counts', () => {
+  it('sets the unit count before each run of that row, and compares the counts', async () => {
+    const servers = [buildNoopServer(), buildNoopServer()];
+    const [spacegrid, baseline] = await Promise.all(servers.map((s) => s.start()));
+    const dir = await mkdtemp(join(tmpdir(), 'bench-units-'));
+    const calls: string[] = [];
+    try {
+      const report = await runBench({
+        targets: { spacegrid: spacegrid!, baseline: baseline!, ceiling: baseline! },
+        spacegridUnits: {
+          counts: [2, 4],
+          setUnits: async (count) => {
+            calls.push(`units ${count}`);
+          },
+        },
+        rounds: 1,
+        roundDurationMs: 200,
+        warmupMs: 100,
+        quietWaitMs: 0,
+        connections: 2,
+        reportsDir: dir,
+        log: (line) => {
+          // A round's line is written once its run is done.
+          const match = /^round \d\/\d (spacegrid, \d units)/.exec(line);
+          if (match) calls.push(match[1]!);
+        },
+      });
+      // Each spacegrid run (warm-ups, then the round) is preceded by its own unit count.
+      expect(calls).toEqual([
+        'units 2',
+        'units 4',
+        'units 2',
+        'spacegrid, 2 units',
+        'units 4',
+        'spacegrid, 4 units',
+      ]);
+      expect(report.summary.map((r) => r.target)).toEqual([
+        'spacegrid, 2 units',
+        'spacegrid, 4 units',
+        'baseline',
+        'ceiling (no-op)',
+      ]);
+      const rate = (name: string) => report.summary.find((r) => r.target === name)!.holdsPerSec;
+      expect(report.ratios.lastOverFirstUnits).toBe(
+        Math.round((rate('spacegrid, 4 units') / rate('spacegrid, 2 units')) * 100) / 100,
+      );
+      expect(report.ratios.spacegridOverBaseline).toBe(
+        Math.round((rate('spacegrid, 2 units') / rate('baseline')) * 100) / 100,
+      );
+      expect(report.markdown).toMatch(/spacegrid, most units \/ fewest units \(holds\/s\): \d+\.\d\d×/);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

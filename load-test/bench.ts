@@ -18,6 +18,12 @@ export interface BenchOptions {
     ceiling: string;
     gridCeiling?: string | undefined;
   };
+  /**
+   * Measure spacegrid at several unit counts, each its own row, interleaved like every target:
+   * `setUnits` (the deploy manager's `PUT /admin/units`, waiting until they are ready) runs
+   * before each of spacegrid's runs. Unset: spacegrid as it runs.
+   */
+  spacegridUnits?: { counts: number[]; setUnits(count: number): Promise<void> };
   /** Default 3. */
   rounds?: number;
   /** Per target and round. Default 10 s. */
@@ -44,6 +50,13 @@ export interface BenchOptions {
 }
 
 const CEILING = 'ceiling (no-op)';
+
+interface BenchTarget {
+  name: string;
+  url: string;
+  /** Runs before each measurement of this target (e.g. setting spacegrid's unit count). */
+  prepare?: () => Promise<void>;
+}
 const GRID_CEILING = 'ceiling via messaging grid';
 
 export interface BenchRound {
@@ -90,8 +103,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     quietWaitMs: options.quietWaitMs ?? 30_000,
     capacity: options.capacity ?? 10_000_000,
   };
-  const targets = [
-    ...(options.targets.spacegrid ? [{ name: 'spacegrid', url: options.targets.spacegrid }] : []),
+  const scaled = options.spacegridUnits;
+  const spacegridTargets = (url: string): BenchTarget[] =>
+    scaled && scaled.counts.length > 0
+      ? scaled.counts.map((count) => ({
+          name: `spacegrid, ${count} unit${count === 1 ? '' : 's'}`,
+          url,
+          prepare: () => scaled.setUnits(count),
+        }))
+      : [{ name: 'spacegrid', url }];
+  const targets: BenchTarget[] = [
+    ...(options.targets.spacegrid ? spacegridTargets(options.targets.spacegrid) : []),
     { name: 'baseline', url: options.targets.baseline },
     { name: CEILING, url: options.targets.ceiling },
     ...(options.targets.gridCeiling ? [{ name: GRID_CEILING, url: options.targets.gridCeiling }] : []),
@@ -107,11 +129,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       );
     }
   };
-  const holds = async (url: string, durationMs: number, label: string) => {
+  const holds = async (target: BenchTarget, durationMs: number, label: string) => {
+    await target.prepare?.();
     await quiet(label);
     return runLoad({
       scenario: 'flash-sale',
-      target: url,
+      target: target.url,
       model: { type: 'closed', connections: settings.connections },
       durationMs,
       verify: false,
@@ -123,7 +146,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   if (settings.warmupMs > 0) {
     for (const target of targets) {
       log(`warm-up: ${target.name} (${target.url}) ${settings.warmupMs / 1000} s`);
-      await holds(target.url, settings.warmupMs, `the warm-up of ${target.name}`);
+      await holds(target, settings.warmupMs, `the warm-up of ${target.name}`);
     }
   }
   const rounds: BenchRound[] = [];
@@ -132,7 +155,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const shift = (round - 1) % targets.length;
     for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
       if (options.signal?.aborted) break;
-      const report = await holds(target.url, settings.roundDurationMs, `round ${round} of ${target.name}`);
+      const report = await holds(target, settings.roundDurationMs, `round ${round} of ${target.name}`);
       const hold = report.byKind.hold;
       if (hold) histograms.get(target.name)!.push(decodeHistogram(hold.histogram));
       const result: BenchRound = {
@@ -170,10 +193,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const rate = (name: string): number | undefined => summary.find((r) => r.target === name)?.holdsPerSec;
   const divide = (a: number | undefined, b: number | undefined): number | null =>
     a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100;
+  // With several unit counts, the first one stands for spacegrid in the ratios.
+  const spacegridRows = targets.filter((t) => t.name.startsWith('spacegrid'));
+  const first = spacegridRows[0]?.name ?? 'spacegrid';
   const ratios: BenchRatios = {
-    spacegridOverBaseline: divide(rate('spacegrid'), rate('baseline')),
-    ceilingOverSpacegrid: divide(rate(CEILING), rate('spacegrid')),
+    spacegridOverBaseline: divide(rate(first), rate('baseline')),
+    ceilingOverSpacegrid: divide(rate(CEILING), rate(first)),
     gridCeilingOverBaseline: divide(rate(GRID_CEILING), rate('baseline')),
+    ...(spacegridRows.length > 1
+      ? { lastOverFirstUnits: divide(rate(spacegridRows.at(-1)!.name), rate(first)) }
+      : {}),
   };
   const markdown = renderBenchMarkdown(
     'spacegrid benchmark: flash-sale holds',

@@ -63,3 +63,27 @@ export async function ensureSpacegrid(
     },
   };
 }
+
+/**
+ * Sets spacegrid's unit count through the deploy manager's admin API (`PUT /admin/units`) and
+ * waits until exactly that many units run and are ready.
+ */
+export async function setUnitCount(adminUrl: string, token: string, count: number): Promise<void> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const put = await fetch(`${adminUrl}/admin/units`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ count }),
+  });
+  if (put.status !== 202)
+    throw new Error(`PUT ${adminUrl}/admin/units answered ${put.status}: ${await put.text()}`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const status = (await (await fetch(`${adminUrl}/admin/status`, { headers })).json()) as {
+      units: Array<{ state: string }>;
+    };
+    if (status.units.length === count && status.units.every((u) => u.state === 'ready')) return;
+    if (Date.now() > deadline) throw new Error(`${count} units were not ready within 120 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
