@@ -107,6 +107,8 @@ async function main(): Promise<number> {
         PORT: String(gridPort),
         HOST: '127.0.0.1',
         UNIT_URLS: ceiling.url,
+        // Its routing table is never changed: any free admin port (spacegrid's grid holds 8082).
+        GRID_ADMIN_PORT: '0',
         LOG_LEVEL: 'error',
       },
       readyUrl: `http://127.0.0.1:${gridPort}`,
