@@ -30,7 +30,12 @@ export class ValidationError extends SpacegridError {
 }
 
 export type NotFoundCode =
-  'EVENT_NOT_FOUND' | 'SECTION_NOT_FOUND' | 'HOLD_NOT_FOUND' | 'AUCTION_NOT_FOUND' | 'NOT_FOUND';
+  | 'EVENT_NOT_FOUND'
+  | 'SECTION_NOT_FOUND'
+  | 'HOLD_NOT_FOUND'
+  | 'AUCTION_NOT_FOUND'
+  | 'REPAIR_NOT_FOUND'
+  | 'NOT_FOUND';
 
 /** 404: the thing named in the path does not exist. */
 export class NotFoundError extends SpacegridError {

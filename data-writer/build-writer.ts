@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { cappedExponentialBackoff } from '../common/change-queue.js';
 import { ChangeRecordSchema, type ChangeRecord } from '../common/change-record.js';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
@@ -10,7 +10,9 @@ import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { checkRedis, createRedis } from '../common/redis.js';
-import { writeChanges } from './change-sql.js';
+import { ChangeStore, TransientWriteError } from './change-store.js';
+import { RepairDesk } from './repair-desk.js';
+import { registerRepairRoutes } from './repair-routes.js';
 import type { WriterConfig } from './writer-config.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -46,8 +48,28 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   });
+  const repairCounts = { repairs: 0, heldBack: 0 };
+  new Gauge({
+    name: 'spacegrid_writer_repairs',
+    help: 'Changes the writer could not store, waiting for repair (GET /admin/repairs)',
+    registers: [registry],
+    collect() {
+      this.set(repairCounts.repairs);
+    },
+  });
+  new Gauge({
+    name: 'spacegrid_writer_held_back',
+    help: 'Later changes waiting behind a change of their key that is in repair',
+    registers: [registry],
+    collect() {
+      this.set(repairCounts.heldBack);
+    },
+  });
   const app = createHttpServer({ log });
   let pool: Pool | undefined;
+  let countTimer: NodeJS.Timeout | undefined;
+  /** When the batch being written started: one stuck past twice the statement timeout makes the writer not ready. */
+  let writingSince: number | undefined;
   let worker: Worker | undefined;
   let batcher: WriteBatcher | undefined;
   let url = '';
@@ -60,23 +82,38 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
 
     async start() {
       await checkRedis(config.redisUrl);
-      pool = await openDatabase(config.databaseUrl, log, 4);
-      const db = pool;
+      pool = await openDatabase(config.databaseUrl, log, 4, {
+        statementTimeoutMs: config.statementTimeoutMs,
+      });
+      const store = new ChangeStore(pool, log.child({ module: 'change-store' }));
+      const repairs = new RepairDesk(pool, log.child({ module: 'repair-desk' }));
+      const refreshCounts = () =>
+        repairs.counts().then(
+          (counts) => Object.assign(repairCounts, counts),
+          () => undefined,
+        );
+      await refreshCounts();
+      countTimer = setInterval(() => void refreshCounts(), 2_000);
+      countTimer.unref();
       batcher = new WriteBatcher({
         maxBatch: config.maxBatch,
         write: async (records) => {
+          writingSince = Date.now();
           try {
-            await writeChanges(db, records);
+            const outcome = await store.write(records);
             if (!postgresUp) log.info('Postgres is reachable again: writing the backlog');
             postgresUp = true;
+            if (outcome.repaired > 0 || outcome.heldBack > 0) void refreshCounts();
+            const now = Date.now();
+            for (const record of records) lag.observe((now - record.at) / 1000);
+            written.inc(outcome.written);
           } catch (err) {
             if (postgresUp) log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
-            postgresUp = false;
+            postgresUp = !(err instanceof TransientWriteError);
             throw err;
+          } finally {
+            writingSince = undefined;
           }
-          const now = Date.now();
-          for (const record of records) lag.observe((now - record.at) / 1000);
-          written.inc(records.length);
         },
         onBatch: (size) => batchSize.observe(size),
       });
@@ -97,6 +134,9 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
         {
           connection: createRedis(config.redisUrl),
           concurrency: config.concurrency,
+          // A job whose worker died twice (stalled) would otherwise be failed for good and never
+          // written: it goes back to the queue however often that happens.
+          maxStalledCount: Number.MAX_SAFE_INTEGER,
           settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoff(attemptsMade) },
         },
       );
@@ -110,9 +150,14 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
           'change queue worker error (Redis unreachable or restarted?)',
         );
       });
-      registerOpsRoutes(app, registry, () =>
-        postgresUp ? { ready: true } : { ready: false, reason: 'Postgres is unreachable' },
-      );
+      const stuckAfterMs = config.statementTimeoutMs * 2;
+      registerOpsRoutes(app, registry, () => {
+        if (!postgresUp) return { ready: false, reason: 'Postgres is unreachable' };
+        if (writingSince !== undefined && Date.now() - writingSince > stuckAfterMs)
+          return { ready: false, reason: `a write has been running for more than ${stuckAfterMs / 1000} s` };
+        return { ready: true };
+      });
+      registerRepairRoutes(app, repairs, config.adminToken);
       await app.listen({ port: config.port, host: config.host });
       url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
       log.info({ url, queue: gridNames(config.namespace).changeQueue }, 'data writer running');
@@ -124,6 +169,7 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
       const closing = worker?.close();
       await batcher?.flush();
       await closing;
+      clearInterval(countTimer);
       await pool?.end();
       log.info('data writer stopped');
     },

@@ -1,27 +1,16 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { AuctionCreatedData, ChangeRecord } from '../common/change-record.js';
 import type { AuctionSnapshot, Bid } from '../common/bidding-model.js';
 import type { EventRecord, Hold, SectionSnapshot } from '../common/ticketing-model.js';
 
 /**
- * Writes a batch of change records in one transaction. Every statement is idempotent and
- * order-independent: snapshots and holds are upserted under a version guard
+ * Writes change records with the caller's client (inside its transaction). Every statement is
+ * idempotent and order-independent: snapshots and holds are upserted under a version guard
  * (`WHERE table.version < EXCLUDED.version`), ledgers (orders, bids) insert with
  * `ON CONFLICT DO NOTHING`. So duplicates, retries and reordering all converge to the grid.
  */
-export async function writeChanges(pool: Pool, records: readonly ChangeRecord[]): Promise<void> {
-  const rows = collect(records);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await writeRows(client, rows);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+export async function writeRecords(client: PoolClient, records: readonly ChangeRecord[]): Promise<void> {
+  if (records.length > 0) await writeRows(client, collect(records));
 }
 
 interface Rows {

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { assertAdminBinding } from '../common/admin-binding.js';
 import { CommonEnv } from '../common/config.js';
 
 export const WriterEnv = Type.Object({
@@ -8,6 +9,10 @@ export const WriterEnv = Type.Object({
   /** Jobs processed at once by this writer: they are grouped into one transaction. */
   WRITER_CONCURRENCY: Type.Integer({ minimum: 1, default: 256 }),
   WRITER_MAX_BATCH: Type.Integer({ minimum: 1, default: 500 }),
+  /** Postgres cancels a write statement running longer; a batch stuck twice as long makes the writer not ready. */
+  WRITER_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /** Bearer token of the writer's repair routes (`/admin/repairs`); the deploy manager passes its own. */
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 export interface WriterConfig {
@@ -18,9 +23,13 @@ export interface WriterConfig {
   namespace: string;
   concurrency: number;
   maxBatch: number;
+  statementTimeoutMs: number;
+  adminToken: string | undefined;
 }
 
 export function writerConfigFromEnv(env: Static<typeof WriterEnv>): WriterConfig {
+  // The repair routes are admin routes: beyond loopback they need a token.
+  assertAdminBinding(env.HOST, env.ADMIN_TOKEN);
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
@@ -29,5 +38,7 @@ export function writerConfigFromEnv(env: Static<typeof WriterEnv>): WriterConfig
     namespace: env.GRID_NAMESPACE,
     concurrency: env.WRITER_CONCURRENCY,
     maxBatch: env.WRITER_MAX_BATCH,
+    statementTimeoutMs: env.WRITER_STATEMENT_TIMEOUT_MS,
+    adminToken: env.ADMIN_TOKEN,
   });
 }

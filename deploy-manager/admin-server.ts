@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { bearerAuth } from '../common/bearer-auth.js';
-import { ValidationError } from '../common/errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RetryLaterError, ValidationError } from '../common/errors.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
@@ -35,6 +36,8 @@ export interface AdminServerOptions {
   live: LiveMetrics;
   members(): MemberStatus[];
   cluster(): { size: number | null; safe: boolean | null };
+  /** The data writer, which owns the repair queue (`/admin/repairs*` are passed on to it). */
+  writerUrl: string;
   log: Logger;
 }
 
@@ -76,6 +79,31 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
     options.log.info({ count }, 'operator set the unit count');
     return reply.code(202).send({ target: { units: fleet.target } });
   });
+
+  // The repair queue lives with the data writers (in Postgres): pass the operator's calls on.
+  const toWriter = async (request: FastifyRequest, reply: FastifyReply) => {
+    let answer: Response;
+    try {
+      answer = await fetch(`${options.writerUrl}${request.url}`, {
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      throw new RetryLaterError('NOT_READY', `the data writer does not answer: ${(err as Error).message}`, 2);
+    }
+    const text = await answer.text();
+    void reply.code(answer.status);
+    if (text.length === 0) return reply.send();
+    return reply.header('content-type', answer.headers.get('content-type') ?? 'application/json').send(text);
+  };
+  app.get('/admin/repairs', { onRequest }, toWriter);
+  app.post('/admin/repairs/:id/retry', { onRequest }, toWriter);
+  app.post('/admin/repairs/:id/discard', { onRequest }, toWriter);
 
   app.put('/admin/autoscaler', { onRequest, schema: { body: AutoscalerBody } }, async (request) => {
     try {

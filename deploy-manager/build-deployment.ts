@@ -133,7 +133,7 @@ export function buildDeployment(
       await waitUntil('the data reader to warm the grid', `${reader.url}/readyz`, 600_000, log);
       supervisor.markRunning(reader.name);
       for (const spec of [
-        child('data-writer', 'data-writer', config.writerPort),
+        child('data-writer', 'data-writer', config.writerPort, { ADMIN_TOKEN: adminToken }),
         child('data-pump', 'data-pump', config.pumpPort),
       ]) {
         supervisor.start(spec);
@@ -182,6 +182,7 @@ export function buildDeployment(
         live,
         members: () => owned.statuses(),
         cluster: () => owned.cluster(),
+        writerUrl,
         log,
       });
       await admin.start();

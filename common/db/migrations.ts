@@ -96,4 +96,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bids_by_auction ON bids (auction_id, amount DESC);
     `,
   },
+  {
+    version: 3,
+    name: 'write-behind repairs',
+    sql: `
+      -- A change the data writers could not store (the workflow event pattern): one per key at most;
+      -- later changes of that key wait in change_held_back, in version order, until it is repaired.
+      -- Changes are kept as JSON text, which can hold what jsonb and text columns refuse (NUL, lone
+      -- surrogates: JSON.stringify escapes them).
+      CREATE TABLE change_repairs (
+        repair_id       bigserial PRIMARY KEY,
+        aggregate       text NOT NULL,
+        key             text NOT NULL,
+        version         bigint NOT NULL,
+        change          text NOT NULL,
+        error           text NOT NULL,
+        sqlstate        text,
+        attempts        integer NOT NULL DEFAULT 1,
+        first_failed_at timestamptz NOT NULL DEFAULT now(),
+        last_failed_at  timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (aggregate, key)
+      );
+      CREATE TABLE change_held_back (
+        aggregate text NOT NULL,
+        key       text NOT NULL,
+        version   bigint NOT NULL,
+        change    text NOT NULL,
+        held_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (aggregate, key, version)
+      );
+    `,
+  },
 ];

@@ -34,8 +34,26 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
-export function createPool(url: string, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+export interface PoolTimeouts {
+  /** Postgres cancels a statement running longer (`statement_timeout`); the client gives up a little later. */
+  statementTimeoutMs?: number;
+}
+
+export function createPool(url: string, max = 10, timeouts: PoolTimeouts = {}): Pool {
+  const statement = timeouts.statementTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    ...(statement === undefined
+      ? {}
+      : {
+          statement_timeout: statement,
+          idle_in_transaction_session_timeout: statement * 2,
+          // A server that stops answering (not just a slow statement) is given up on by the client.
+          query_timeout: statement + 5_000,
+        }),
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
@@ -132,9 +150,14 @@ export async function migrate(pool: Pool, log: Logger): Promise<number> {
 }
 
 /** Creates the database if needed, opens a pool and migrates: what every Postgres-using process does at start. */
-export async function openDatabase(url: string, log: Logger, max = 10): Promise<Pool> {
+export async function openDatabase(
+  url: string,
+  log: Logger,
+  max = 10,
+  timeouts: PoolTimeouts = {},
+): Promise<Pool> {
   await ensureDatabase(url, log);
-  const pool = createPool(url, max);
+  const pool = createPool(url, max, timeouts);
   try {
     await migrate(pool, log);
   } catch (err) {

@@ -112,6 +112,16 @@ describe('the deploy manager', () => {
       expect(refused.status, JSON.stringify(bad)).toBe(400);
       expect(refused.body.error.code).toBe('VALIDATION_FAILED');
     }
+    // The repair queue (kept by the data writer) through the manager's admin API.
+    expect(await manager.adminCall('GET', '/admin/repairs')).toMatchObject({
+      status: 200,
+      body: { items: [] },
+    });
+    expect((await http('GET', `${manager.admin}/admin/repairs`)).status).toBe(401);
+    const unknown = await manager.adminCall('POST', '/admin/repairs/12345/discard', { confirm: true });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('REPAIR_NOT_FOUND');
+
     const inverted = await manager.adminCall('PUT', '/admin/autoscaler', { enabled: true, min: 3, max: 2 });
     expect(inverted.status).toBe(400);
     expect((await manager.status()).autoscaler.enabled).toBe(false);

@@ -80,6 +80,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
             namespace,
             concurrency: 128,
             maxBatch: 500,
+            statementTimeoutMs: 15_000,
+            adminToken: undefined,
           },
           log,
         );

@@ -1,0 +1,239 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- admin answers are inspected loosely */
+import { Queue } from 'bullmq';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANGE_JOB_OPTIONS } from '../../common/change-queue.js';
+import { CHANGE_JOB_NAME, changeJobId, type ChangeRecord } from '../../common/change-record.js';
+import { createPool } from '../../common/db/postgres.js';
+import { gridNames } from '../../common/map-names.js';
+import { createRedis } from '../../common/redis.js';
+import type { Hold } from '../../common/ticketing-model.js';
+import { buildWriter, type DataWriter } from '../../data-writer/build-writer.js';
+import { http } from '../support/http.js';
+import { testLogger, uniqueName, waitFor } from '../support/system.js';
+import { databaseUrl, TEST_REDIS_URL } from '../support/test-env.js';
+
+const TOKEN = 'repair-token-1';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** A section's committed batch: its snapshot and the holds it placed. */
+function sectionChange(eventId: string, version: number, customers: string[]): ChangeRecord {
+  const sectionId = 'main';
+  const at = Date.now();
+  const holds: Hold[] = customers.map((customerId, i) => ({
+    holdId: `${eventId}-h${version}-${i}`,
+    eventId,
+    sectionId,
+    customerId,
+    quantity: 1,
+    status: 'HELD',
+    createdAt: new Date(at).toISOString(),
+    expiresAt: new Date(at + 600_000).toISOString(),
+    version,
+  }));
+  return {
+    aggregate: 'section',
+    key: `${eventId}.${sectionId}`,
+    version,
+    at,
+    snapshot: { eventId, sectionId, kind: 'GA', capacity: 1000, held: version * 10, sold: 0, version },
+    events: holds.map((hold) => ({ type: 'HoldPlaced' as const, hold })),
+  };
+}
+
+/**
+ * The data writer as the book's workflow event pattern, against real Redis and Postgres: a change
+ * Postgres cannot store (here a customer id with a NUL, which jsonb refuses) never blocks the good
+ * ones of its batch, waits in a durable repair queue with the later changes of its key held back
+ * behind it, and is retried (corrected) or discarded by an operator.
+ */
+describe('the write-behind repair queue', () => {
+  const namespace = uniqueName('rp');
+  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  let writer: DataWriter;
+  let queue: Queue;
+  let db: pg.Pool;
+
+  const startWriter = async () => {
+    writer = buildWriter(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: dbUrl,
+        redisUrl: TEST_REDIS_URL,
+        namespace,
+        concurrency: 64,
+        maxBatch: 500,
+        statementTimeoutMs: 5_000,
+        adminToken: TOKEN,
+      },
+      testLogger(),
+    );
+    await writer.start();
+  };
+  const send = (records: ChangeRecord[]) =>
+    queue.addBulk(
+      records.map((data) => ({
+        name: CHANGE_JOB_NAME,
+        data,
+        opts: { ...CHANGE_JOB_OPTIONS, jobId: changeJobId(data) },
+      })),
+    );
+  const jobsDone = (records: ChangeRecord[]) =>
+    waitFor(
+      async () => {
+        const states = await Promise.all(records.map((r) => queue.getJobState(changeJobId(r))));
+        return states.every((s) => s === 'completed');
+      },
+      20_000,
+      'every job completed',
+    );
+  const sectionRow = async (eventId: string) =>
+    (await db.query('SELECT held, version FROM sections WHERE event_id = $1', [eventId])).rows[0];
+  const holdIds = async (eventId: string) =>
+    (await db.query('SELECT hold_id FROM holds WHERE event_id = $1 ORDER BY hold_id', [eventId])).rows.map(
+      (r) => r.hold_id as string,
+    );
+  const repairs = async () =>
+    (await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items as any[];
+
+  beforeAll(async () => {
+    queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(TEST_REDIS_URL) });
+    await startWriter();
+    db = createPool(dbUrl, 2);
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await queue?.obliterate({ force: true }).catch(() => undefined);
+    await queue?.close();
+    await db?.end();
+  });
+
+  it('commits the good changes of a batch, files the bad one, and holds back the later ones of its key', async () => {
+    const good = ['a', 'b', 'c', 'd'].map((e) => sectionChange(`good-${e}`, 1, ['c1', 'c2']));
+    const v1 = sectionChange('poison', 1, ['ok-1']);
+    const v2 = sectionChange('poison', 2, ['bad\u0000customer']);
+    const v3 = sectionChange('poison', 3, ['ok-3']);
+    // One batch: the writer groups jobs that arrive together.
+    await send([...good, v1, v2, v3]);
+    await jobsDone([...good, v1, v2, v3]);
+
+    for (const record of good) expect(await holdIds(record.key.split('.')[0]!)).toHaveLength(2);
+    // v1 came before the bad change: written. v2 waits for repair, v3 behind it.
+    expect(await sectionRow('poison')).toEqual({ held: 10, version: '1' });
+    expect(await holdIds('poison')).toEqual(['poison-h1-0']);
+    const items = await repairs();
+    expect(items).toEqual([
+      expect.objectContaining({
+        aggregate: 'section',
+        key: 'poison.main',
+        version: 2,
+        attempts: 1,
+        heldBack: 1,
+        sqlstate: expect.stringMatching(/^22/),
+        error: expect.stringContaining('SQLSTATE 22'),
+      }),
+    ]);
+    expect(items[0].change.events[0].hold.customerId).toBe('bad\u0000customer');
+    const metrics = (await http('GET', `${writer.url}/metrics`)).body as string;
+    await waitFor(
+      async () =>
+        /spacegrid_writer_repairs\{[^}]*\} 1\b/.test((await http('GET', `${writer.url}/metrics`)).body),
+      5_000,
+      'the repairs gauge',
+    );
+    expect(metrics).toMatch(/spacegrid_writer_held_back/);
+  });
+
+  it('keeps holding back later changes of that key while other keys flow', async () => {
+    const v4 = sectionChange('poison', 4, ['ok-4']);
+    const other = sectionChange('other', 1, ['x']);
+    await send([v4, other]);
+    await jobsDone([v4, other]);
+    expect(await holdIds('other')).toEqual(['other-h1-0']);
+    expect(await sectionRow('poison')).toEqual({ held: 10, version: '1' });
+    expect((await repairs())[0].heldBack).toBe(2);
+  });
+
+  it('is durable: a new writer and an emptied Redis still see the item and what waits behind it', async () => {
+    await writer.close();
+    await queue.obliterate({ force: true });
+    await startWriter();
+    const items = await repairs();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ key: 'poison.main', version: 2, heldBack: 2 });
+  });
+
+  it('refuses repair calls without the token, unknown items, and a discard without confirmation', async () => {
+    const id = (await repairs())[0].id as string;
+    expect((await http('GET', `${writer.url}/admin/repairs`)).status).toBe(401);
+    expect((await http('POST', `${writer.url}/admin/repairs/${id}/retry`, {})).status).toBe(401);
+    const missing = await http('POST', `${writer.url}/admin/repairs/999999/retry`, {}, auth);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('REPAIR_NOT_FOUND');
+    for (const body of [{}, { confirm: false }, { confirm: 'yes' }]) {
+      const refused = await http('POST', `${writer.url}/admin/repairs/${id}/discard`, body, auth);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const wrongKey = { ...(await repairs())[0].change, key: 'someone.else' };
+    const moved = await http('POST', `${writer.url}/admin/repairs/${id}/retry`, { change: wrongKey }, auth);
+    expect(moved.status).toBe(400);
+    const notAChange = await http(
+      'POST',
+      `${writer.url}/admin/repairs/${id}/retry`,
+      { change: { x: 1 } },
+      auth,
+    );
+    expect(notAChange.status).toBe(400);
+    expect(await repairs()).toHaveLength(1);
+  });
+
+  it('retried as it is, it fails again and counts the attempt; corrected, it and every held-back change land in order', async () => {
+    const [item] = await repairs();
+    const again = await http('POST', `${writer.url}/admin/repairs/${item.id}/retry`, undefined, auth);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ status: 'failed', written: 0 });
+    expect((await repairs())[0].attempts).toBe(2);
+
+    const corrected = structuredClone(item.change);
+    corrected.events[0].hold.customerId = 'bad-customer';
+    const fixed = await http(
+      'POST',
+      `${writer.url}/admin/repairs/${item.id}/retry`,
+      { change: corrected },
+      auth,
+    );
+    expect(fixed.status).toBe(202);
+    expect(fixed.body).toEqual({ status: 'resolved', written: 3 });
+    expect(await repairs()).toEqual([]);
+    expect(await sectionRow('poison')).toEqual({ held: 40, version: '4' });
+    expect(await holdIds('poison')).toEqual(['poison-h1-0', 'poison-h2-0', 'poison-h3-0', 'poison-h4-0']);
+    const customer = await db.query("SELECT customer_id FROM holds WHERE hold_id = 'poison-h2-0'");
+    expect(customer.rows[0].customer_id).toBe('bad-customer');
+    // Changes of the key flow straight through again.
+    const v5 = sectionChange('poison', 5, ['ok-5']);
+    await send([v5]);
+    await jobsDone([v5]);
+    expect(await sectionRow('poison')).toEqual({ held: 50, version: '5' });
+  });
+
+  it('discarded (with confirmation), the bad change is dropped and the ones behind it are written', async () => {
+    const v1 = sectionChange('dropped', 1, ['bad\u0000']);
+    const v2 = sectionChange('dropped', 2, ['fine']);
+    await send([v1, v2]);
+    await jobsDone([v1, v2]);
+    const [item] = await repairs();
+    expect(item).toMatchObject({ key: 'dropped.main', version: 1, heldBack: 1 });
+    const discarded = await http(
+      'POST',
+      `${writer.url}/admin/repairs/${item.id}/discard`,
+      { confirm: true },
+      auth,
+    );
+    expect(discarded.status).toBe(204);
+    expect(await repairs()).toEqual([]);
+    expect(await holdIds('dropped')).toEqual(['dropped-h2-0']);
+    expect(await sectionRow('dropped')).toEqual({ held: 20, version: '2' });
+  });
+});
