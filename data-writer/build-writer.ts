@@ -10,7 +10,7 @@ import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { checkRedis, createRedis } from '../common/redis.js';
-import { ChangeStore, TransientWriteError } from './change-store.js';
+import { ChangeStore } from './change-store.js';
 import { RepairDesk } from './repair-desk.js';
 import { registerRepairRoutes } from './repair-routes.js';
 import type { WriterConfig } from './writer-config.js';
@@ -73,7 +73,8 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
   let worker: Worker | undefined;
   let batcher: WriteBatcher | undefined;
   let url = '';
-  let postgresUp = true;
+  /** Why the last write could not be done (a transient failure: Postgres down, a timeout); undefined once one succeeds. */
+  let writeFailure: string | undefined;
 
   return {
     get url() {
@@ -101,15 +102,15 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
           writingSince = Date.now();
           try {
             const outcome = await store.write(records);
-            if (!postgresUp) log.info('Postgres is reachable again: writing the backlog');
-            postgresUp = true;
+            if (writeFailure !== undefined) log.info('writes go through again: writing the backlog');
+            writeFailure = undefined;
             if (outcome.repaired > 0 || outcome.heldBack > 0) void refreshCounts();
             const now = Date.now();
             for (const record of records) lag.observe((now - record.at) / 1000);
             written.inc(outcome.written);
           } catch (err) {
-            if (postgresUp) log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
-            postgresUp = !(err instanceof TransientWriteError);
+            if (writeFailure === undefined) log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
+            writeFailure = err instanceof Error ? err.message : String(err);
             throw err;
           } finally {
             writingSince = undefined;
@@ -152,7 +153,8 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
       });
       const stuckAfterMs = config.statementTimeoutMs * 2;
       registerOpsRoutes(app, registry, () => {
-        if (!postgresUp) return { ready: false, reason: 'Postgres is unreachable' };
+        if (writeFailure !== undefined)
+          return { ready: false, reason: `writes to Postgres fail and are retried: ${writeFailure}` };
         if (writingSince !== undefined && Date.now() - writingSince > stuckAfterMs)
           return { ready: false, reason: `a write has been running for more than ${stuckAfterMs / 1000} s` };
         return { ready: true };

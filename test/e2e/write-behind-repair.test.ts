@@ -237,3 +237,82 @@ describe('the write-behind repair queue', () => {
     expect(await sectionRow('dropped')).toEqual({ held: 20, version: '2' });
   });
 });
+
+/**
+ * A write that hangs (here: a table locked by someone else) is cancelled by the statement timeout,
+ * counted as transient (never as the change's fault), retried, and the writer says it is not ready
+ * meanwhile; once the lock goes, everything is written.
+ */
+describe('a write that hangs', () => {
+  const namespace = uniqueName('hang');
+  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  let writer: DataWriter;
+  let queue: Queue;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    writer = buildWriter(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: dbUrl,
+        redisUrl: TEST_REDIS_URL,
+        namespace,
+        concurrency: 16,
+        maxBatch: 100,
+        statementTimeoutMs: 500,
+        adminToken: TOKEN,
+      },
+      testLogger(),
+    );
+    await writer.start();
+    queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(TEST_REDIS_URL) });
+    db = createPool(dbUrl, 2);
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await queue?.obliterate({ force: true }).catch(() => undefined);
+    await queue?.close();
+    await db?.end();
+  });
+
+  it('is cancelled, retried, not held against the change, and written once the database lets it', async () => {
+    const locker = await db.connect();
+    const record = sectionChange('locked', 1, ['c1']);
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE holds IN ACCESS EXCLUSIVE MODE');
+      await queue.add(CHANGE_JOB_NAME, record, { ...CHANGE_JOB_OPTIONS, jobId: changeJobId(record) });
+      await waitFor(
+        async () => {
+          const ready = await http('GET', `${writer.url}/readyz`);
+          return (
+            ready.status === 503 &&
+            /canceling statement due to statement timeout/.test(ready.body.error.message)
+          );
+        },
+        10_000,
+        'the writer to say why it is not ready',
+      );
+      expect(await queue.getJobState(changeJobId(record))).not.toBe('completed');
+      expect((await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    await waitFor(
+      async () => (await queue.getJobState(changeJobId(record))) === 'completed',
+      20_000,
+      'the write',
+    );
+    expect((await db.query("SELECT count(*)::int AS n FROM holds WHERE event_id = 'locked'")).rows[0].n).toBe(
+      1,
+    );
+    await waitFor(
+      async () => (await http('GET', `${writer.url}/readyz`)).status === 200,
+      5_000,
+      'ready again',
+    );
+    expect((await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
+  });
+});
