@@ -71,6 +71,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       const engineOptions = (module: string): BatchEngineOptions => ({
         log: log.child({ module }),
         maxBatch: config.maxBatch,
+        writeBehindBound: config.writeBehindBound,
         pumpedUpTo: (key) => marks?.get(key),
         onBatch: ({ map, size, attempts, ms }) => {
           metrics.batchSize.observe({ map }, size);

@@ -11,6 +11,10 @@ export const UnitEnv = Type.Object({
   /** Commands in flight beyond which a unit answers 429 OVERLOADED. */
   MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 20_000 }),
   MAX_BATCH: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Backpressure: changes of one aggregate not yet stored in Postgres beyond which its writes get 429. */
+  OUTBOX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Backpressure: age of an aggregate's oldest change not yet stored beyond which its writes get 429. */
+  OUTBOX_MAX_AGE_MS: Type.Integer({ minimum: 100, default: 60_000 }),
 });
 
 export interface UnitConfig extends GridConnection {
@@ -21,6 +25,7 @@ export interface UnitConfig extends GridConnection {
   sweepIntervalMs: number;
   maxInFlight: number;
   maxBatch: number;
+  writeBehindBound: { maxEntries: number; maxAgeMs: number };
 }
 
 export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
@@ -33,5 +38,6 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     maxInFlight: env.MAX_IN_FLIGHT,
     maxBatch: env.MAX_BATCH,
+    writeBehindBound: Object.freeze({ maxEntries: env.OUTBOX_MAX_ENTRIES, maxAgeMs: env.OUTBOX_MAX_AGE_MS }),
   });
 }

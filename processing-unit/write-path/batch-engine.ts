@@ -26,6 +26,12 @@ export interface BatchEngineOptions {
   maxQueuePerKey?: number;
   /** CAS attempts per batch before giving up with 429. */
   maxAttempts?: number;
+  /**
+   * Backpressure from the write-behind: a batch that would add to an aggregate whose outbox already
+   * holds this many changes not yet stored, or whose oldest one is older than `maxAgeMs`, is refused
+   * with 429 OVERLOADED and Retry-After instead (reads and refusals still work). Unset: no bound.
+   */
+  writeBehindBound?: { maxEntries: number; maxAgeMs: number };
   /** Highest outbox version the pump has delivered, per key (entries up to it are trimmed). */
   pumpedUpTo?: (key: string) => number | undefined;
   now?: () => number;
@@ -189,6 +195,8 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
         continue;
       }
       if (events.length > 0) {
+        const behind = this.writeBehindBehind(state, now);
+        if (behind !== undefined) throw new RetryLaterError('OVERLOADED', `${behind} on ${key}: retry later`, 2);
         state.version += 1;
         appendOutbox<Snap, S>(state, {
           version: state.version,
@@ -214,6 +222,17 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
     }
     this.options.log.warn({ key, attempts: this.maxAttempts }, 'cas retry limit');
     throw new ContentionError(key, this.maxAttempts);
+  }
+
+  /** Why the write-behind is too far behind on this aggregate to take more changes, if it is. */
+  private writeBehindBehind(state: S, now: number): string | undefined {
+    const bound = this.options.writeBehindBound;
+    if (!bound) return undefined;
+    if (state.outbox.length >= bound.maxEntries)
+      return `the write-behind is behind: ${state.outbox.length} changes not yet stored in Postgres`;
+    if (state.outboxSince !== null && now - state.outboxSince > bound.maxAgeMs)
+      return `the write-behind is behind: a change has waited ${Math.round((now - state.outboxSince) / 1000)} s to be stored in Postgres`;
+    return undefined;
   }
 
   private async isCurrent(key: string, raw: Versioned<S>['raw']): Promise<boolean> {
