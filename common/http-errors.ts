@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { apiFormatRule } from './api-formats.js';
+import { ID_PATTERN, ID_RULE } from './api-schemas.js';
 import { RetryLaterError, SpacegridError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -11,14 +13,51 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
-/** Fastify's own errors for bad requests, by code: what they mean in API.md terms. */
-const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
+/**
+ * Fastify's own errors for bad requests, by code: what they mean in API.md terms, with a message
+ * of ours where Fastify's is unclear or echoes the whole path.
+ */
+const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'VALIDATION_FAILED' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'VALIDATION_FAILED' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'VALIDATION_FAILED' },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: 'the path is not valid percent-encoded UTF-8',
+  },
+  // Fastify answers 414 for a path parameter longer than its router's maxParamLength (100). Every
+  // path parameter of API.md is an identifier, 1..64 characters, and a 65-character one is already
+  // 400 VALIDATION_FAILED from the route's schema: a 101-character one is the same mistake and gets
+  // the same answer, not a status that depends on a router setting.
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message:
+      "a path segment is longer than 100 characters; identifiers are 1 to 64 letters, digits, '_' or '-'",
+  },
 };
+
+/** One refused value, as `details.problems[]` says it: where (`body/name`) and why, for a person. */
+function describeProblem(
+  context: string,
+  problem: FastifySchemaValidationError,
+): { field: string; message: string; unknownField?: unknown } {
+  const { keyword, params } = problem;
+  const explained =
+    keyword === 'format'
+      ? apiFormatRule(params.format)
+      : keyword === 'pattern' && params.pattern === ID_PATTERN
+        ? ID_RULE
+        : undefined;
+  return {
+    field: `${context}${problem.instancePath || ''}`,
+    message: explained ?? problem.message ?? 'is invalid',
+    ...(params && 'additionalProperty' in params ? { unknownField: params.additionalProperty } : {}),
+  };
+}
 
 /**
  * The one place where errors become HTTP answers. Known errors keep their status and code; a
@@ -40,19 +79,15 @@ export function sendError(
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const details = {
-      problems: fastifyError.validation.map((v) => ({
-        field: `${fastifyError.validationContext ?? 'body'}${v.instancePath || ''}`,
-        message: v.message ?? 'is invalid',
-        ...(v.params && 'additionalProperty' in v.params
-          ? { unknownField: v.params.additionalProperty }
-          : {}),
-      })),
-    };
-    return reply.code(400).send(errorBody('VALIDATION_FAILED', fastifyError.message, details));
+    const context = fastifyError.validationContext ?? 'body';
+    const problems = fastifyError.validation.map((v) => describeProblem(context, v));
+    const message = problems.map((p) => `${p.field} ${p.message}`).join('; ');
+    return reply.code(400).send(errorBody('VALIDATION_FAILED', message, { problems }));
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (known) return reply.code(known.status).send(errorBody(known.code, fastifyError.message));
+  if (known) {
+    return reply.code(known.status).send(errorBody(known.code, known.message ?? fastifyError.message));
+  }
   if (
     error instanceof SyntaxError ||
     (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)

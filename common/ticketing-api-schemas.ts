@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, IsoTime } from './api-schemas.js';
+import { FreeText, Id, IsoTime } from './api-schemas.js';
 import type { HoldStatus } from './ticketing-model.js';
 
 /** Request schemas of API.md's ticketing routes, shared by the units and the Postgres baseline (strict: unknown fields are refused). */
@@ -7,7 +7,7 @@ import type { HoldStatus } from './ticketing-model.js';
 export const CreateEventBody = Type.Object(
   {
     id: Type.Optional(Id),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: FreeText({ minLength: 1, maxLength: 200 }),
     startsAt: IsoTime,
     holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600 })),
     maxSeatsPerHold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),

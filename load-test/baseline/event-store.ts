@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { requireApiTime } from '../../common/api-time.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
 import type { CreateEventBody, SeatStatus, SectionView } from '../../common/ticketing-api-schemas.js';
 import { eventView, sectionView, type EventRow, type SectionRow } from './ticketing-views.js';
@@ -19,19 +20,19 @@ function validateSections(body: CreateEventBody): void {
       throw new ValidationError(`section ${section.id}: seat ids must be distinct`);
     }
   }
-  if (Number.isNaN(Date.parse(body.startsAt))) throw new ValidationError('startsAt is not an ISO-8601 time');
 }
 
 /** Creates an event, its sections and seats in one transaction; 409 EVENT_EXISTS if the id is taken. */
 export async function createEvent(pool: pg.Pool, body: CreateEventBody) {
   validateSections(body);
+  const startsAt = new Date(requireApiTime(body.startsAt, 'startsAt')).toISOString();
   const eventId = body.id ?? `e-${randomUUID()}`;
   try {
     return await withTransaction(pool, async (client) => {
       const event = await client.query<EventRow>(
         `INSERT INTO events (event_id, name, starts_at, hold_ttl_seconds, max_seats_per_hold)
          VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [eventId, body.name, body.startsAt, body.holdTtlSeconds ?? 600, body.maxSeatsPerHold ?? 10],
+        [eventId, body.name, startsAt, body.holdTtlSeconds ?? 600, body.maxSeatsPerHold ?? 10],
       );
       const sections = await client.query<SectionRow>(
         `INSERT INTO sections (event_id, section_id, position, kind, capacity)

@@ -112,6 +112,9 @@ describe('buildAuction', () => {
   it('refuses times that do not parse', () => {
     rejected({ endsAt: 'tomorrow' }, 'endsAt');
     rejected({ startsAt: '2026-13-45T00:00:00Z' }, 'startsAt');
+    rejected({ startsAt: '1969-12-31T23:59:59Z' }, 'startsAt');
+    rejected({ endsAt: '+275760-09-13T00:00:00Z' }, 'endsAt');
+    rejected({ endsAt: '2026-06-01' }, 'endsAt');
   });
 
   it('refuses an end at or before the start', () => {

@@ -1,5 +1,6 @@
 import type { AuctionAggregate } from '../../common/bidding-model.js';
 import type { AuctionCreatedData, DomainEvent } from '../../common/change-record.js';
+import { requireApiTime } from '../../common/api-time.js';
 import { ValidationError } from '../../common/errors.js';
 import { appendOutbox } from '../../common/outbox.js';
 import { auctionRules } from './auction-rules.js';
@@ -23,12 +24,6 @@ export const AUCTION_DEFAULTS = { softCloseSeconds: 0 } as const;
 const MAX_MONEY = 1_000_000_000_000;
 const MAX_SOFT_CLOSE_SECONDS = 3600;
 
-function parseTime(value: string, field: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new ValidationError(`${field} must be an ISO-8601 time`, { field });
-  return ms;
-}
-
 function checkMoney(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || value < 1 || value > MAX_MONEY) {
     throw new ValidationError(`${field} must be an integer amount of minor units, 1 to ${MAX_MONEY}`, {
@@ -51,8 +46,8 @@ export function buildAuction(
   id: string,
   now: number,
 ): { aggregate: AuctionAggregate; event: DomainEvent } {
-  const startsAt = input.startsAt === undefined ? now : parseTime(input.startsAt, 'startsAt');
-  const endsAt = parseTime(input.endsAt, 'endsAt');
+  const startsAt = input.startsAt === undefined ? now : requireApiTime(input.startsAt, 'startsAt');
+  const endsAt = requireApiTime(input.endsAt, 'endsAt');
   if (endsAt <= startsAt) throw new ValidationError('endsAt must be after startsAt', { field: 'endsAt' });
   if (endsAt <= now) throw new ValidationError('endsAt must be in the future', { field: 'endsAt' });
   checkMoney(input.startingPrice, 'startingPrice');

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { Id, IsoTime, Money } from '../../common/api-schemas.js';
+import { FreeText, Id, IsoTime, Money } from '../../common/api-schemas.js';
 
 export const CreateAuctionBody = Type.Object(
   {
     id: Type.Optional(Id),
-    title: Type.String({ minLength: 1, maxLength: 200 }),
+    title: FreeText({ minLength: 1, maxLength: 200 }),
     startingPrice: Money,
     minIncrement: Money,
     startsAt: Type.Optional(IsoTime),

@@ -77,7 +77,14 @@ describe('buildEventRecord', () => {
     expect(buildEventRecord(input({ startsAt }), 'e', NOW).startsAt).toBe(expected);
   });
 
-  it.each(['', 'not a date', '2026-13-45T99:00:00Z'])('refuses startsAt %j', (startsAt) => {
+  it.each([
+    '',
+    'not a date',
+    '2026-13-45T99:00:00Z',
+    '2026-12-20',
+    '0000-01-01T00:00:00Z',
+    '+275760-09-13T00:00:00Z',
+  ])('refuses startsAt %j', (startsAt) => {
     const err = refused(() => buildEventRecord(input({ startsAt }), 'e', NOW));
     expect(err.details).toEqual({ field: 'startsAt' });
   });

@@ -1,3 +1,4 @@
+import { requireApiTime } from '../../common/api-time.js';
 import { ValidationError } from '../../common/errors.js';
 import type { EventRecord, SectionSpec } from '../../common/ticketing-model.js';
 
@@ -15,9 +16,7 @@ export const EVENT_DEFAULTS = { holdTtlSeconds: 600, maxSeatsPerHold: 10 } as co
 
 /** Checks what a schema cannot (cross-field rules) and builds the immutable catalog entry. */
 export function buildEventRecord(input: CreateEventInput, id: string, now: number): EventRecord {
-  if (Number.isNaN(Date.parse(input.startsAt))) {
-    throw new ValidationError('startsAt must be an ISO-8601 time', { field: 'startsAt' });
-  }
+  const startsAt = requireApiTime(input.startsAt, 'startsAt');
   const seen = new Set<string>();
   const sections: SectionSpec[] = input.sections.map((section, i) => {
     if (seen.has(section.id)) {
@@ -42,7 +41,7 @@ export function buildEventRecord(input: CreateEventInput, id: string, now: numbe
   return {
     id,
     name: input.name,
-    startsAt: new Date(Date.parse(input.startsAt)).toISOString(),
+    startsAt: new Date(startsAt).toISOString(),
     holdTtlSeconds: input.holdTtlSeconds ?? EVENT_DEFAULTS.holdTtlSeconds,
     maxSeatsPerHold: input.maxSeatsPerHold ?? EVENT_DEFAULTS.maxSeatsPerHold,
     createdAt: new Date(now).toISOString(),

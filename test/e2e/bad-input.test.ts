@@ -148,6 +148,29 @@ describe('bad input', () => {
       'HOLD_NOT_FOUND',
     ],
     ['bad id in the path', () => http('GET', `${base}/events/${'x'.repeat(65)}`), 400, 'VALIDATION_FAILED'],
+    // Above the router's maxParamLength (100), where Fastify would answer 414 in its own shape.
+    [
+      'a 300-character id in the path',
+      () => http('GET', `${base}/events/${'x'.repeat(300)}`),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a 300-character hold id',
+      () => http('POST', `${base}/events/sturdy/sections/ga/holds/${'h'.repeat(300)}/purchase`, {}),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'bad percent-encoding in the path',
+      () => http('GET', `${base}/events/%E0%A4%A`),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['NUL in the path', () => http('GET', `${base}/events/a%00b`), 400, 'VALIDATION_FAILED'],
+    ['OPTIONS', () => http('OPTIONS', `${base}/events/sturdy`), 404, 'NOT_FOUND'],
+    // Refused by Node's HTTP parser at the grid, before any route: answered in shape all the same.
+    ['a 20 KB URL', () => http('GET', `${base}/events/${'x'.repeat(20_000)}`), 431, 'HEADERS_TOO_LARGE'],
     ['unknown auction', () => http('GET', `${base}/auctions/nope`), 404, 'AUCTION_NOT_FOUND'],
     [
       'bid on unknown auction',
@@ -241,6 +264,124 @@ describe('bad input', () => {
     const answer = await send();
     expect(answer.status).toBe(status);
     expect(answer.body).toMatchObject({ error: { code, message: expect.any(String) } });
+  });
+
+  /** Values Postgres cannot store (text and jsonb refuse NUL and lone surrogates, timestamptz those years). */
+  const refusedIds = [
+    'nul',
+    'sur',
+    'low',
+    'y0',
+    'y275760',
+    'dateonly',
+    'lotnul',
+    'lotsur',
+    'lot275760',
+    'lot0',
+  ];
+  const unstorable: Array<[string, () => Promise<HttpAnswer>, string]> = [
+    [
+      'event name with NUL',
+      () => http('POST', `${base}/events`, { ...event, id: 'nul', name: 'a\u0000b' }),
+      'body/name',
+    ],
+    [
+      'event name with a lone high surrogate',
+      () => http('POST', `${base}/events`, { ...event, id: 'sur', name: '\ud800' }),
+      'body/name',
+    ],
+    [
+      'event name with a lone low surrogate',
+      () => http('POST', `${base}/events`, { ...event, id: 'low', name: 'x\udfff' }),
+      'body/name',
+    ],
+    [
+      'startsAt in year 0000',
+      () => http('POST', `${base}/events`, { ...event, id: 'y0', startsAt: '0000-01-01T00:00:00Z' }),
+      'body/startsAt',
+    ],
+    [
+      'startsAt in year +275760',
+      () => http('POST', `${base}/events`, { ...event, id: 'y275760', startsAt: '+275760-09-13T00:00:00Z' }),
+      'body/startsAt',
+    ],
+    [
+      'startsAt as a date only',
+      () => http('POST', `${base}/events`, { ...event, id: 'dateonly', startsAt: '2026-12-20' }),
+      'body/startsAt',
+    ],
+    [
+      'auction title with NUL',
+      () => http('POST', `${base}/auctions`, { ...auctionBody(), id: 'lotnul', title: '\u0000' }),
+      'body/title',
+    ],
+    [
+      'auction title with a lone surrogate',
+      () => http('POST', `${base}/auctions`, { ...auctionBody(), id: 'lotsur', title: 'Lot \udc00' }),
+      'body/title',
+    ],
+    [
+      'auction endsAt in year +275760',
+      () =>
+        http('POST', `${base}/auctions`, {
+          ...auctionBody(),
+          id: 'lot275760',
+          endsAt: '+275760-09-13T00:00:00Z',
+        }),
+      'body/endsAt',
+    ],
+    [
+      'auction startsAt in year 0000',
+      () =>
+        http('POST', `${base}/auctions`, { ...auctionBody(), id: 'lot0', startsAt: '0000-01-01T00:00:00Z' }),
+      'body/startsAt',
+    ],
+  ];
+
+  it.each(unstorable)(
+    'refuses %s with 400 VALIDATION_FAILED naming the field in words',
+    async (_name, send, field) => {
+      const answer = await send();
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(new RegExp(`^${field} must`)),
+          details: { problems: [{ field, message: expect.any(String) }] },
+        },
+      });
+      // For a person: no raw regular expression, no schema jargon.
+      expect(answer.body.error.message).not.toMatch(/pattern|format "|\\u|\^/);
+    },
+  );
+
+  it('accepts astral characters (emoji) and stores them exactly', async () => {
+    const name = 'Cup 🏆 final 𝄞 — é';
+    const answer = await http('POST', `${base}/events`, { ...event, id: 'astral', name });
+    expect(answer.status).toBe(201);
+    expect(answer.body.name).toBe(name);
+    await system.drained();
+    const { rows } = await system.db.query<{ name: string }>('SELECT name FROM events WHERE event_id = $1', [
+      'astral',
+    ]);
+    expect(rows).toEqual([{ name }]);
+  });
+
+  it('stored nothing it refused, in the grid or in Postgres', async () => {
+    await system.drained();
+    const events = await system.db.query<{ event_id: string }>(
+      'SELECT event_id FROM events ORDER BY event_id',
+    );
+    expect(events.rows.map((r) => r.event_id)).toEqual(['astral', 'sturdy']);
+    const auctions = await system.db.query<{ auction_id: string }>('SELECT auction_id FROM auctions');
+    expect(auctions.rows.map((r) => r.auction_id)).toEqual(['lot']);
+    for (const id of refusedIds) {
+      const path = id.startsWith('lot') ? `auctions/${id}` : `events/${id}`;
+      expect((await http('GET', `${base}/${path}`)).status, path).toBe(404);
+    }
+    // Today's bug was that holds on such an event were granted: now there is nothing to hold.
+    const hold = await http('POST', `${base}/events/nul/sections/ga/holds`, { customerId: 'c', quantity: 1 });
+    expect(hold.status).toBe(404);
   });
 
   it('left what was stored unharmed', async () => {
