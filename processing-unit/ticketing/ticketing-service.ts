@@ -270,6 +270,9 @@ export class TicketingService {
     const holds = this.maps.holds;
     const keySpec: SectionKeySpec = {
       rules: sectionRules(seatIndex),
+      // A new hold may be refused when the write-behind is behind; settling a purchase, release or
+      // expiry already won on the hold's entry may not (its caller was, or will be, told it happened).
+      sheddable: (command) => command.type === 'placeHold',
       context: async (now, state, commands) => {
         // A settle whose closing is no longer in the outbox may be a late duplicate of one applied
         // and trimmed long ago: the hold's entry (read after the section) says so.

@@ -12,6 +12,11 @@ export interface KeySpec<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
   context(now: number, state: S, commands: readonly C[]): Ctx | Promise<Ctx>;
   /** Runs after a batch committed and before its callers are answered (must not throw). */
   afterCommit?(events: readonly DomainEvent[]): Promise<void>;
+  /**
+   * Whether a command starts new work (a hold, a bid), which backpressure may refuse, rather than
+   * finishing work already committed elsewhere (settling a purchase), which must go through.
+   */
+  sheddable(command: C): boolean;
   /** The aggregate to create when the key is absent, or null when absence means "not found". */
   create(): S | null;
   /** Thrown to every command when the key is absent and cannot be created. */
@@ -176,9 +181,14 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
         for (const event of produced) spec.rules.evolve(state, event);
         events.push(...produced);
       };
+      // Backpressure: past the write-behind's bound, new work is refused; work that finishes what
+      // was already committed (a purchase settling, an expiry, a close) still goes through.
+      const behind = this.writeBehindBehind(state, now);
+      const shed = behind === undefined ? undefined : new RetryLaterError('OVERLOADED', `${behind} on ${key}: retry later`, 2);
       apply(spec.rules.due(state, now));
       const context = await spec.context(now, state, commands);
       const outcomes: Outcome<R>[] = commands.map((command) => {
+        if (shed && spec.sheddable(command)) return { ok: false, error: shed };
         try {
           const decision = spec.rules.decide(state, command, context);
           apply(decision.events);
@@ -195,8 +205,6 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
         continue;
       }
       if (events.length > 0) {
-        const behind = this.writeBehindBehind(state, now);
-        if (behind !== undefined) throw new RetryLaterError('OVERLOADED', `${behind} on ${key}: retry later`, 2);
         state.version += 1;
         appendOutbox<Snap, S>(state, {
           version: state.version,

@@ -58,6 +58,17 @@ describe('backpressure from the write-behind', () => {
     expect(section.body.held).toBe(granted.length);
     expect((await hold('cold', 'other')).status).toBe(201);
     expect((await hold('hot', 'again')).status).toBe(429);
+
+    // Finishing work already granted is never refused: a purchase of a held seat goes through
+    // (refused after its hold's entry said PURCHASED, the buyer would be told no and charged anyway).
+    const purchase = await http(
+      'POST',
+      `${system.gridUrl}/events/bp/sections/hot/holds/${granted[0]}/purchase`,
+      {},
+    );
+    expect(purchase.status).toBe(201);
+    const after = await http('GET', `${system.gridUrl}/events/bp/sections/hot`);
+    expect(after.body).toMatchObject({ held: granted.length - 1, sold: 1 });
   });
 
   it('takes writes again once a writer has stored the backlog, and loses nothing acknowledged', async () => {
