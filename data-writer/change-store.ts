@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ChangeRecord } from '../common/change-record.js';
+import { withPooledClient } from '../common/db/postgres.js';
 import type { Logger } from '../common/logger.js';
 import { holdBack, keyOf, keysInRepair, lockKeys } from './change-keys.js';
 import { writeRecords } from './change-sql.js';
@@ -108,19 +109,18 @@ export class ChangeStore {
 }
 
 /** Runs `work` in a transaction on a pooled client: committed if it returns, rolled back if it throws. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
+export function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withPooledClient(pool, async (client) => {
     await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    try {
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /**

@@ -60,6 +60,30 @@ export function createPool(url: string, max = 10, timeouts: PoolTimeouts = {}): 
 }
 
 /**
+ * Runs `work` on a client checked out of `pool`, and gives it back. pg-pool removes its own 'error'
+ * listener from a client while it is checked out, so a server that goes away mid-work (a restart, an
+ * outage) would end the process with an unhandled 'error' event: one is attached for the duration
+ * (the work's own query fails with that error anyway), and a client that saw it is discarded.
+ */
+export async function withPooledClient<T>(
+  pool: Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
+/**
  * Runs `work` on a connection to the server's `postgres` database (where databases are created and
  * dropped), with the name of the database `url` points at. An unreachable server says so plainly.
  */
