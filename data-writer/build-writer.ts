@@ -109,7 +109,8 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
             for (const record of records) lag.observe((now - record.at) / 1000);
             written.inc(outcome.written);
           } catch (err) {
-            if (writeFailure === undefined) log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
+            if (writeFailure === undefined)
+              log.warn({ err }, 'cannot write to Postgres: jobs will be retried');
             writeFailure = err instanceof Error ? err.message : String(err);
             throw err;
           } finally {

@@ -184,7 +184,10 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
       // Backpressure: past the write-behind's bound, new work is refused; work that finishes what
       // was already committed (a purchase settling, an expiry, a close) still goes through.
       const behind = this.writeBehindBehind(state, now);
-      const shed = behind === undefined ? undefined : new RetryLaterError('OVERLOADED', `${behind} on ${key}: retry later`, 2);
+      const shed =
+        behind === undefined
+          ? undefined
+          : new RetryLaterError('OVERLOADED', `${behind} on ${key}: retry later`, 2);
       apply(spec.rules.due(state, now));
       const context = await spec.context(now, state, commands);
       const outcomes: Outcome<R>[] = commands.map((command) => {
