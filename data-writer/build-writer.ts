@@ -2,7 +2,6 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { cappedExponentialBackoff } from '../common/change-queue.js';
 import { ChangeRecordSchema, type ChangeRecord } from '../common/change-record.js';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
@@ -11,6 +10,7 @@ import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { checkRedis, createRedis } from '../common/redis.js';
 import { ChangeStore } from './change-store.js';
+import { changeWorkerOptions } from './change-worker-options.js';
 import { RepairDesk } from './repair-desk.js';
 import { registerRepairRoutes } from './repair-routes.js';
 import type { WriterConfig } from './writer-config.js';
@@ -133,14 +133,7 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
           }
           await parked.add(job.data as ChangeRecord);
         },
-        {
-          connection: createRedis(config.redisUrl),
-          concurrency: config.concurrency,
-          // A job whose worker died twice (stalled) would otherwise be failed for good and never
-          // written: it goes back to the queue however often that happens.
-          maxStalledCount: Number.MAX_SAFE_INTEGER,
-          settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoff(attemptsMade) },
-        },
+        changeWorkerOptions(createRedis(config.redisUrl), config.concurrency),
       );
       let lastErrorLog = 0;
       worker.on('error', (err) => {
