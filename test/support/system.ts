@@ -21,6 +21,8 @@ export interface SystemOptions {
   /** Reuse a namespace and database (to restart a system on the same data). */
   namespace?: string;
   redisUrl?: string;
+  /** Postgres database of the system; default: one of its own on the tests' server. */
+  databaseUrl?: string;
   writer?: boolean;
   sweepIntervalMs?: number;
   /** The units' write-behind backpressure bound (default: the units' own defaults). */
@@ -61,7 +63,7 @@ export const testLogger = (): Logger => createRootLogger({ level: process.env.TE
  */
 export async function startSystem(options: SystemOptions = {}): Promise<TestSystem> {
   const namespace = options.namespace ?? uniqueName('t');
-  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  const dbUrl = options.databaseUrl ?? databaseUrl(`spacegrid_${namespace}`);
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const hzMembers = options.hzMembers ?? inject('hzMembers');
   const hzClusterName = options.hzClusterName ?? inject('hzClusterName');
