@@ -63,7 +63,7 @@ export function createPool(url: string, max = 10, timeouts: PoolTimeouts = {}): 
  * Runs `work` on a client checked out of `pool`, and gives it back. pg-pool removes its own 'error'
  * listener from a client while it is checked out, so a server that goes away mid-work (a restart, an
  * outage) would end the process with an unhandled 'error' event: one is attached for the duration
- * (the work's own query fails with that error anyway), and a client that saw it is discarded.
+ * (the work's own query fails with that error anyway). A client whose work failed is discarded.
  */
 export async function withPooledClient<T>(
   pool: Pool,
@@ -77,6 +77,10 @@ export async function withPooledClient<T>(
   client.on('error', onError);
   try {
     return await work(client);
+  } catch (err) {
+    // The connection may be gone even when the error came first and the event later: a new one is cheap.
+    broken ??= err instanceof Error ? err : new Error(String(err));
+    throw err;
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
