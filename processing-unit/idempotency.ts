@@ -31,7 +31,9 @@ export interface IdempotencyOptions {
 /**
  * `Idempotency-Key`: the first request with a key claims it (putIfAbsent), does the work and
  * stores its answer, errors included; repeats get that answer back. A concurrent duplicate waits
- * for the first answer rather than doing the work twice.
+ * for the first answer rather than doing the work twice. A failure that decided nothing for sure
+ * frees the key (its own claim only); the work itself must recognise a retry of what may have
+ * committed (holds and bids do, by ids derived from the key).
  */
 export class Idempotency {
   constructor(
@@ -75,8 +77,11 @@ export class Idempotency {
           },
         };
       } else {
-        // Nothing was decided: free the key so the client's retry can do the work.
-        await this.maps.idempotency.map.delete(id).catch(() => undefined);
+        // Not a decided refusal: the work may or may not have committed (a 5xx, a timeout, a 429
+        // after a compare-and-set that may have landed). Free the key so the client's retry can do
+        // the work: holds and bids under a key carry ids derived from it, so a retry whose first
+        // attempt did commit is answered with that hold or bid, never applied twice.
+        await this.release(id, pending).catch(() => undefined);
         throw err;
       }
     }
@@ -89,6 +94,21 @@ export class Idempotency {
     };
     await this.maps.idempotency.set(id, done, this.options.ttlSeconds * 1000);
     return { ...answer, replayed: false };
+  }
+
+  /**
+   * Removes this request's own claim, and only it: if the claim expired while the work ran, a retry
+   * may hold the key now, and freeing it would let a third attempt run alongside that retry.
+   */
+  private async release(id: string, claim: IdempotencyRecord): Promise<void> {
+    const current = await this.maps.idempotency.get(id);
+    if (
+      current?.value.state === 'PENDING' &&
+      current.value.at === claim.at &&
+      current.value.fingerprint === claim.fingerprint
+    ) {
+      await this.maps.idempotency.map.remove(id, current.raw);
+    }
   }
 
   private async replay(

@@ -520,3 +520,75 @@ describe('a bidding war', () => {
     );
   });
 });
+
+describe('a bid repeated (a retry under the same Idempotency-Key carries the same bid id)', () => {
+  const first = (amount = 1000, bidderId = 'b-1'): AuctionCommand => ({
+    type: 'placeBid',
+    bidId: 'bid-k1',
+    bidderId,
+    amount,
+  });
+
+  it("answers the highest bidder's repeat with its bid, not BID_TOO_LOW, and places nothing", () => {
+    const state = auction();
+    const placed = place(state, first(), START);
+    const { state: after, outcomes, events } = batch(state, [first()], START + SEC);
+    expect(outcomes).toEqual([{ ok: true, result: placed }]);
+    expect(events).toEqual([]);
+    expect(after).toEqual(state);
+  });
+
+  it('answers a repeat with its own bid after it was outbid', () => {
+    const state = auction();
+    const placed = place(state, first(), START);
+    place(state, bid(1500, 'b-2'), START + SEC);
+    const result = place(state, first(), START + 2 * SEC);
+    expect(result).toEqual({ ...placed, endsAt: state.endsAt });
+    expect(state.bidCount).toBe(2);
+    expect(state.highestBid?.bidderId).toBe('b-2');
+  });
+
+  it('places a repeat in the same batch once', () => {
+    const { state, outcomes, events } = batch(auction(), [first(), first()], START);
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(events.filter((e) => e.type === 'BidPlaced')).toHaveLength(1);
+    expect(state.bidCount).toBe(1);
+  });
+
+  it('answers a repeat with the bid after the auction closed, not AUCTION_CLOSED', () => {
+    const state = auction();
+    const placed = place(state, first(), START);
+    const { outcomes } = batch(state, [first()], END + SEC);
+    expect(outcomes).toEqual([{ ok: true, result: placed }]);
+  });
+
+  it('answers with the endsAt the auction has now (a later bid may have extended it)', () => {
+    const state = auction({ softCloseSeconds: 120 });
+    const placed = place(state, first(), START);
+    const late = place(state, bid(2000, 'b-2'), END - SEC);
+    expect(late.kind === 'bid' && late.endsAt).not.toBe(state.startsAt);
+    const again = place(state, first(), END);
+    expect(again).toEqual({ ...placed, endsAt: state.endsAt });
+  });
+
+  it.each([
+    ['another bidder', first(1000, 'b-9')],
+    ['another amount', first(1200)],
+  ])('refuses the same id for %s with IDEMPOTENCY_KEY_REUSED (422)', (_what, command) => {
+    const state = auction();
+    place(state, first(), START);
+    const { state: after, outcomes } = batch(state, [command], START + SEC);
+    const outcome = outcomes[0];
+    if (!outcome || outcome.ok) throw new Error('expected a refusal');
+    expect(outcome.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+    expect(after).toEqual(state);
+  });
+
+  it(`never places it twice, even after ${RECENT_BIDS_KEPT} newer bids: BID_TOO_LOW then`, () => {
+    const state = auction();
+    place(state, first(), START);
+    for (let i = 1; i <= RECENT_BIDS_KEPT; i += 1) place(state, bid(1000 + i * 100, 'b-2'), START + i);
+    expect(refusal(() => place(state, first(), START + 5 * SEC)).code).toBe('BID_TOO_LOW');
+    expect(state.bidCount).toBe(RECENT_BIDS_KEPT + 1);
+  });
+});

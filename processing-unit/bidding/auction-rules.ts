@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../../common/errors.js';
+import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../../common/errors.js';
 import {
   RECENT_BIDS_KEPT,
   type AuctionAggregate,
@@ -45,11 +45,29 @@ function lastChangeAt(state: AuctionAggregate): number {
   return Math.max(Date.parse(state.createdAt), state.highestBid ? Date.parse(state.highestBid.placedAt) : 0);
 }
 
+/**
+ * The bid already accepted with this id, if it is among the newest RECENT_BIDS_KEPT (which include
+ * the highest, and any placed earlier in the batch being built).
+ */
+export function acceptedBid(state: AuctionAggregate, bidId: string): Bid | undefined {
+  return state.recentBids.find((bid) => bid.bidId === bidId);
+}
+
 function decidePlaceBid(
   state: AuctionAggregate,
   command: Extract<AuctionCommand, { type: 'placeBid' }>,
   now: number,
 ): Decision<AuctionResult> {
+  // A repeat of a bid (a retry under the same Idempotency-Key, whose first attempt may have
+  // committed) is answered with the bid accepted, whatever the auction looks like now. One older
+  // than the kept bids cannot be accepted twice either: amounts strictly increase, so it is too low.
+  const earlier = acceptedBid(state, command.bidId);
+  if (earlier) {
+    if (earlier.bidderId !== command.bidderId || earlier.amount !== command.amount) {
+      throw new IdempotencyKeyReusedError(`bid ${command.bidId} was placed for a different request`);
+    }
+    return { result: { kind: 'bid', bid: earlier, endsAt: state.endsAt }, events: [] };
+  }
   const endsAt = Date.parse(state.endsAt);
   if (state.closed || now >= endsAt) {
     throw new ConflictError('AUCTION_CLOSED', `auction ${state.id} closed at ${state.endsAt}`);

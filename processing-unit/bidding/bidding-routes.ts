@@ -1,6 +1,6 @@
 import { ValidationError } from '../../common/errors.js';
 import type { HttpServer } from '../../common/http-server.js';
-import { replyIdempotently } from '../http/idempotent-reply.js';
+import { idempotencyKeyOf, replyIdempotently } from '../http/idempotent-reply.js';
 import type { Idempotency } from '../idempotency.js';
 import { DEFAULT_BIDS_LIMIT } from './auction-views.js';
 import type { BiddingService } from './bidding-service.js';
@@ -29,7 +29,7 @@ export function registerBiddingRoutes(
     (request, reply) =>
       replyIdempotently(idempotency, request, reply, async () => ({
         status: 201,
-        body: await service.placeBid(request.params.auctionId, request.body),
+        body: await service.placeBid(request.params.auctionId, request.body, idempotencyKeyOf(request)),
       })),
   );
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuctionAggregate, AuctionSnapshot } from '../../common/bidding-model.js';
 import { ConflictError, NotFoundError } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
@@ -56,10 +57,20 @@ export class BiddingService {
     return bidsView(await this.read(auctionId), limit);
   }
 
-  async placeBid(auctionId: string, body: { bidderId: string; amount: number }): Promise<BidView> {
+  /**
+   * Places a bid. Under an `Idempotency-Key` the bid's id comes from the key and the auction, so a
+   * retry after any failure (its first attempt may have committed) reaches the auction's writer
+   * with the same id, and the auction's rules answer it with the bid already accepted instead of
+   * placing it again or telling the highest bidder BID_TOO_LOW.
+   */
+  async placeBid(
+    auctionId: string,
+    body: { bidderId: string; amount: number },
+    idempotencyKey?: string,
+  ): Promise<BidView> {
     const result = await this.engine.submit(auctionId, AUCTION_KEY_SPEC, {
       type: 'placeBid',
-      bidId: newId('bid'),
+      bidId: idempotencyKey === undefined ? newId('bid') : idempotentBidId(auctionId, idempotencyKey),
       bidderId: body.bidderId,
       amount: body.amount,
     });
@@ -77,4 +88,10 @@ export class BiddingService {
     if (!stored) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
     return stored.value;
   }
+}
+
+/** The id of the bid an `Idempotency-Key` places on an auction: the same for every retry. */
+export function idempotentBidId(auctionId: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${auctionId}\n${idempotencyKey}`).digest('base64url');
+  return `bid-k${digest.slice(0, 32)}`;
 }

@@ -8,6 +8,12 @@ export type SectionCommand =
       customerId: string;
       quantity?: number;
       seats?: string[];
+      /**
+       * The id derives from an `Idempotency-Key`, so the same placement may come again (a retry
+       * after a failure whose first attempt may have committed): the adapter looks the id up in the
+       * holds map for the rules (`SectionContext.filedHolds`).
+       */
+      keyed?: boolean;
     }
   /**
    * Moves a hold's seats after the hold won its closing transition in the holds map
@@ -27,4 +33,10 @@ export interface SectionContext {
    * holds map after the section): a late duplicate `settle` for them must not apply twice.
    */
   settledLongAgo: ReadonlySet<string>;
+  /**
+   * Entries of the holds map, read after the section, for the ids of the batch's keyed placeHolds:
+   * a placement repeated after its HoldPlaced left the outbox is recognised by its entry (the pump
+   * files a new hold before its placement may leave the outbox, and entries are never removed).
+   */
+  filedHolds: ReadonlyMap<string, Hold>;
 }

@@ -86,6 +86,8 @@ class SectionHarness {
   lastEvents: DomainEvent[] = [];
   /** What the adapter would put in `context.settledLongAgo`. */
   settledLongAgo = new Set<string>();
+  /** What the adapter would put in `context.filedHolds` (entries of the holds map). */
+  filedHolds = new Map<string, Hold>();
   /** The pump's mark, applied at the start of the next batch. */
   pumpedUpTo: number | undefined;
 
@@ -101,7 +103,13 @@ class SectionHarness {
   }
 
   context(now: number): SectionContext {
-    return { now, event: this.event, seatIndex: this.seatIndex, settledLongAgo: this.settledLongAgo };
+    return {
+      now,
+      event: this.event,
+      seatIndex: this.seatIndex,
+      settledLongAgo: this.settledLongAgo,
+      filedHolds: this.filedHolds,
+    };
   }
 
   batch(now: number, ...commands: SectionCommand[]): Outcome[] {
@@ -1818,5 +1826,133 @@ describe('property: random sequences of holds, closings, settles and time jumps 
     const seen = episodes('rres', seed);
     for (const what of [...mustSee, 'SEAT_UNAVAILABLE'])
       expect(seen.get(what) ?? 0, what).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('a placement repeated (a retry under the same Idempotency-Key carries the same hold id)', () => {
+  const GA2 = { holdId: 'k1', customerId: 'c-1', quantity: 2, keyed: true } as const;
+
+  it('answers a repeat in the same batch with the same hold and places it once', () => {
+    const h = ga();
+    const outcomes = h.batch(T0, { type: 'placeHold', ...GA2 }, { type: 'placeHold', ...GA2 });
+    const [first, second] = outcomes.map((o) => placed(value(o)));
+    expect(second).toEqual(first);
+    expect(h.lastEvents).toEqual([{ type: 'HoldPlaced', hold: first }]);
+    expect(h.state.held).toBe(2);
+  });
+
+  it('answers a repeat in a later batch from the outbox, with no event and no new version', () => {
+    const h = ga();
+    const first = h.hold(T0, GA2);
+    const before = structuredClone(h.state);
+    const again = h.hold(T0 + 5_000, GA2);
+    expect(again).toEqual(first);
+    expect(h.lastEvents).toEqual([]);
+    expect(h.state).toEqual(before);
+  });
+
+  it('recognises a repeat without the keyed flag too (an id is never reused by chance)', () => {
+    const h = ga();
+    const first = h.hold(T0, { holdId: 'r1', customerId: 'c-1', quantity: 1 });
+    expect(h.hold(T0 + 1, { holdId: 'r1', customerId: 'c-1', quantity: 1 })).toEqual(first);
+    expect(h.state.held).toBe(1);
+  });
+
+  it('answers from the holds map once the placement has left the outbox, with the hold as it is now', () => {
+    const h = ga();
+    const first = h.hold(T0, GA2);
+    h.pumpedUpTo = h.state.version;
+    h.run(T0 + 1, { type: 'touch' });
+    expect(h.state.outbox).toEqual([]);
+    const bought = purchase(first, T0 + 2);
+    h.settle(T0 + 3, bought);
+    h.pumpedUpTo = h.state.version;
+    h.filedHolds.set(first.holdId, bought);
+    const before = { held: h.state.held, sold: h.state.sold, version: h.state.version };
+    expect(h.hold(T0 + 4, GA2)).toEqual(bought);
+    expect(h.lastEvents).toEqual([]);
+    expect({ held: h.state.held, sold: h.state.sold }).toEqual({ held: before.held, sold: before.sold });
+  });
+
+  it('places it anew when nothing knows the id (neither batch, outbox nor holds map)', () => {
+    const h = ga();
+    h.hold(T0, GA2);
+    h.pumpedUpTo = h.state.version;
+    h.run(T0 + 1, { type: 'touch' });
+    // A state the system never reaches (the pump files a hold before its placement leaves the
+    // outbox); shown to make clear where recognition comes from.
+    h.hold(T0 + 2, GA2);
+    expect(h.state.held).toBe(4);
+  });
+
+  it('answers a repeat even when the section is now full', () => {
+    const h = ga();
+    const first = h.hold(T0, GA2);
+    h.hold(T0, { holdId: 'other', customerId: 'c-2', quantity: 4 });
+    h.hold(T0, { holdId: 'other2', customerId: 'c-3', quantity: 4 });
+    expect(available(h.state)).toBe(0);
+    expect(h.hold(T0 + 1, GA2)).toEqual(first);
+  });
+
+  it('answers a repeat of named seats (its own seats are not "unavailable"), in any order', () => {
+    const h = vip();
+    const first = h.hold(T0, { holdId: 'k2', customerId: 'c-1', seats: ['A-2', 'A-3'], keyed: true });
+    expect(h.hold(T0 + 1, { holdId: 'k2', customerId: 'c-1', seats: ['A-3', 'A-2'], keyed: true })).toEqual(
+      first,
+    );
+    expect(seatMap(h)).toBe('AHHAAA');
+    expect(h.lastEvents).toEqual([]);
+  });
+
+  it('answers a repeat of a best-available quantity in a reserved section', () => {
+    const h = vip();
+    const first = h.hold(T0, { holdId: 'k3', customerId: 'c-1', quantity: 3, keyed: true });
+    expect(h.hold(T0 + 1, { holdId: 'k3', customerId: 'c-1', quantity: 3, keyed: true })).toEqual(first);
+    expect(seatMap(h)).toBe('HHHAAA');
+  });
+
+  it.each([
+    ['another customer', { customerId: 'c-9', quantity: 2 }],
+    ['another quantity', { customerId: 'c-1', quantity: 3 }],
+  ])('refuses the same id for %s with IDEMPOTENCY_KEY_REUSED (422), changing nothing', (_what, body) => {
+    const h = ga();
+    h.hold(T0, GA2);
+    const before = structuredClone(h.state);
+    const error = refusal(h.batch(T0 + 1, { type: 'placeHold', holdId: 'k1', keyed: true, ...body })[0]);
+    expect(error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(error.status).toBe(422);
+    expect(h.state).toEqual(before);
+  });
+
+  it.each([
+    ['other seats', { seats: ['A-1', 'A-2'] }],
+    ['fewer seats', { seats: ['A-2'] }],
+    ['a quantity of another size instead of seats', { quantity: 3 }],
+  ])('refuses the same id for %s in a reserved section', (_what, body) => {
+    const h = vip();
+    h.hold(T0, { holdId: 'k4', customerId: 'c-1', seats: ['A-2', 'A-3'], keyed: true });
+    const error = refusal(
+      h.batch(T0 + 1, { type: 'placeHold', holdId: 'k4', customerId: 'c-1', ...body })[0],
+    );
+    expect(error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(seatMap(h)).toBe('AHHAAA');
+  });
+
+  it('refuses a different request under an id known only to the holds map', () => {
+    const h = ga();
+    const first = h.hold(T0, GA2);
+    h.pumpedUpTo = h.state.version;
+    h.run(T0 + 1, { type: 'touch' });
+    h.filedHolds.set(first.holdId, first);
+    const error = refusal(h.batch(T0 + 2, { type: 'placeHold', ...GA2, quantity: 1 })[0]);
+    expect(error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('recognises the repeat without mutating a frozen state', () => {
+    const h = ga();
+    h.hold(T0, GA2);
+    const frozen = deepFreeze(structuredClone(h.state));
+    const decision = h.rules.decide(frozen, { type: 'placeHold', ...GA2 }, h.context(T0 + 1));
+    expect(decision.events).toEqual([]);
   });
 });

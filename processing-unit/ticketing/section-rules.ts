@@ -1,5 +1,11 @@
 import type { DomainEvent } from '../../common/change-record.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../common/errors.js';
+import {
+  ConflictError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  ValidationError,
+} from '../../common/errors.js';
+import type { OutboxEntry } from '../../common/outbox.js';
 import {
   SEAT,
   type Hold,
@@ -70,6 +76,56 @@ export function closedHoldInOutbox(state: SectionAggregate, holdId: string): Hol
  */
 const closedInBatch = new WeakMap<SectionAggregate, Map<string, Hold>>();
 
+/** Placements applied earlier in the batch being built (as `closedInBatch`, for a repeated placement). */
+const placedInBatch = new WeakMap<SectionAggregate, Map<string, Hold>>();
+
+/**
+ * The outbox's placements by hold id, built the first time a batch places a hold and kept while
+ * the outbox array is the same with the same length (a batch trims into a new array and only
+ * appends after its last decision): one pass over the outbox per batch, not one per placement.
+ */
+const outboxPlacements = new WeakMap<
+  readonly OutboxEntry<SectionSnapshot>[],
+  { entries: number; byId: Map<string, Hold> }
+>();
+
+function placedInOutbox(state: SectionAggregate): Map<string, Hold> {
+  const cached = outboxPlacements.get(state.outbox);
+  if (cached && cached.entries === state.outbox.length) return cached.byId;
+  const byId = new Map<string, Hold>();
+  for (const entry of state.outbox) {
+    for (const event of entry.events)
+      if (event.type === 'HoldPlaced') byId.set(event.hold.holdId, event.hold);
+  }
+  outboxPlacements.set(state.outbox, { entries: state.outbox.length, byId });
+  return byId;
+}
+
+/**
+ * The hold already placed with this id, if any: its entry in the holds map (the hold as it is now),
+ * a placement earlier in this batch, or one still in the outbox. Between them they know every hold
+ * the section ever placed: the pump files a hold before its placement may leave the outbox.
+ */
+function placedBefore(state: SectionAggregate, holdId: string, context: SectionContext): Hold | undefined {
+  return (
+    context.filedHolds.get(holdId) ??
+    placedInBatch.get(state)?.get(holdId) ??
+    placedInOutbox(state).get(holdId)
+  );
+}
+
+/** Whether a placed hold is what this placement asks for: same customer, and same seats or quantity. */
+export function isSamePlacement(
+  hold: Hold,
+  command: Pick<Extract<SectionCommand, { type: 'placeHold' }>, 'customerId' | 'quantity' | 'seats'>,
+): boolean {
+  if (hold.customerId !== command.customerId) return false;
+  if (command.seats === undefined) return hold.quantity === command.quantity;
+  const wanted = [...command.seats].sort();
+  const held = [...(hold.seats ?? [])].sort();
+  return wanted.length === held.length && wanted.every((seat, i) => seat === held[i]);
+}
+
 function pickSeats(state: SectionAggregate, quantity: number): number[] | null {
   const states = state.seatStates ?? '';
   // Best available: the first run of `quantity` adjacent seats in the event's own order...
@@ -98,6 +154,15 @@ function decidePlaceHold(
   const { event, now } = context;
   const spec = event.sections.find((s) => s.id === state.sectionId);
   if (!spec) throw new NotFoundError('SECTION_NOT_FOUND', `section ${state.sectionId} not found`);
+  // A repeat of a placement (a retry under the same Idempotency-Key, whose first attempt may have
+  // committed) is answered with the hold it placed, whatever the section looks like now.
+  const earlier = placedBefore(state, command.holdId, context);
+  if (earlier) {
+    if (!isSamePlacement(earlier, command)) {
+      throw new IdempotencyKeyReusedError(`hold ${command.holdId} was placed for a different request`);
+    }
+    return { result: { kind: 'hold', hold: earlier }, events: [] };
+  }
   if ((command.quantity === undefined) === (command.seats === undefined)) {
     throw new ValidationError('give either quantity or seats, not both and not neither');
   }
@@ -209,6 +274,12 @@ function setSeats(
   state.seatStates = chars.join('');
 }
 
+function rememberPlaced(state: SectionAggregate, hold: Hold): void {
+  let placed = placedInBatch.get(state);
+  if (!placed) placedInBatch.set(state, (placed = new Map()));
+  placed.set(hold.holdId, hold);
+}
+
 function rememberClosed(state: SectionAggregate, hold: Hold): void {
   let closed = closedInBatch.get(state);
   if (!closed) closedInBatch.set(state, (closed = new Map()));
@@ -241,6 +312,7 @@ export function sectionRules(
     evolve(state, event) {
       switch (event.type) {
         case 'HoldPlaced':
+          rememberPlaced(state, event.hold);
           state.held += event.hold.quantity;
           setSeats(state, event.hold, SEAT.HELD, seatIndex);
           return;

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  ContentionError,
-  ConflictError,
-  IdempotencyKeyReusedError,
-  NotFoundError,
-} from '../../common/errors.js';
+import { ContentionError, ConflictError, NotFoundError } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
 import type { EventView, HoldView, OrderView, SectionView } from '../../common/ticketing-api-schemas.js';
@@ -14,6 +9,7 @@ import { appendOutbox } from '../../common/outbox.js';
 import type {
   EventAggregate,
   EventRecord,
+  Hold,
   HoldEntry,
   SectionAggregate,
   SectionSnapshot,
@@ -111,9 +107,10 @@ export class TicketingService {
   }
 
   /**
-   * Places a hold. Under an `Idempotency-Key` the hold's id comes from the key, so a retry that
-   * outlives the key's claim (its first attempt's unit died after committing, before recording the
-   * answer) finds the hold it placed instead of placing a second one.
+   * Places a hold. Under an `Idempotency-Key` the hold's id comes from the key and the section, so
+   * a retry after any failure (its first attempt may have committed: a unit that died, a timeout, a
+   * 5xx) reaches the section's writer with the same id, and the section's rules answer it with the
+   * hold already placed instead of placing a second one.
    */
   async placeHold(
     eventId: string,
@@ -122,28 +119,14 @@ export class TicketingService {
     idempotencyKey?: string,
   ): Promise<HoldView> {
     const entry = await this.catalogEntry(eventId);
-    let holdId: string;
-    if (idempotencyKey === undefined) {
-      holdId = newId('hold');
-    } else {
-      holdId = idempotentHoldId(eventId, sectionId, idempotencyKey);
-      // One read: a retry only gets here after the key's claim (30 s) expired, and by then an earlier
-      // attempt's hold has its entry (filed by its unit before answering, or by the pump from the
-      // outbox within seconds), so the section's outbox need not be searched.
-      const earlier = await this.maps.holds.get(holdKey(eventId, sectionId, holdId));
-      if (earlier) {
-        if (!sameHoldRequest(earlier.value, body)) {
-          throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request');
-        }
-        return holdView(earlier.value, this.now());
-      }
-    }
+    const keyed = idempotencyKey !== undefined;
     const result = await this.engine.submit(sectionKey(eventId, sectionId), this.keySpec(entry, sectionId), {
       type: 'placeHold',
-      holdId,
+      holdId: keyed ? idempotentHoldId(eventId, sectionId, idempotencyKey) : newId('hold'),
       customerId: body.customerId,
       ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
       ...(body.seats !== undefined ? { seats: body.seats } : {}),
+      ...(keyed ? { keyed } : {}),
     });
     if (result.kind !== 'hold') throw new Error(`placeHold answered ${result.kind}`);
     return holdView(result.hold, this.now());
@@ -275,20 +258,27 @@ export class TicketingService {
       sheddable: (command) => command.type === 'placeHold',
       context: async (now, state, commands) => {
         // A settle whose closing is no longer in the outbox may be a late duplicate of one applied
-        // and trimmed long ago: the hold's entry (read after the section) says so.
-        const unknown = commands.flatMap((c) =>
-          c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId)
-            ? [holdKey(entry.record.id, sectionId, c.hold.holdId)]
-            : [],
-        );
+        // and trimmed long ago, and a keyed placement may repeat one whose HoldPlaced has left the
+        // outbox: the holds' entries (read after the section, in one call) say so.
+        const settles = new Set<string>();
+        const placements = new Set<string>();
+        for (const c of commands) {
+          if (c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId)) settles.add(c.hold.holdId);
+          else if (c.type === 'placeHold' && c.keyed) placements.add(c.holdId);
+        }
         const settledLongAgo = new Set<string>();
-        if (unknown.length > 0) {
-          for (const stored of (await holds.getAll(unknown)).values()) {
-            if (stored.value.status !== 'HELD' && stored.value.pendingSince === null)
-              settledLongAgo.add(stored.value.holdId);
+        const filedHolds = new Map<string, Hold>();
+        if (settles.size + placements.size > 0) {
+          const keys = [...new Set([...settles, ...placements])].map((id) =>
+            holdKey(entry.record.id, sectionId, id),
+          );
+          for (const { value } of (await holds.getAll(keys)).values()) {
+            if (settles.has(value.holdId) && value.status !== 'HELD' && value.pendingSince === null)
+              settledLongAgo.add(value.holdId);
+            if (placements.has(value.holdId)) filedHolds.set(value.holdId, holdOf(value));
           }
         }
-        return { now, event: entry.record, seatIndex, settledLongAgo };
+        return { now, event: entry.record, seatIndex, settledLongAgo, filedHolds };
       },
       afterCommit: async (events) => {
         // New holds get their entries before their callers hear of them, so any later purchase,
@@ -331,16 +321,4 @@ export function idempotentHoldId(eventId: string, sectionId: string, idempotency
     .update(`${eventId}\n${sectionId}\n${idempotencyKey}`)
     .digest('base64url');
   return `hold-k${digest.slice(0, 32)}`;
-}
-
-/** Whether an existing hold is what this request asks for (same customer, seats or quantity). */
-function sameHoldRequest(
-  hold: HoldEntry,
-  body: { customerId: string; quantity?: number; seats?: string[] },
-): boolean {
-  if (hold.customerId !== body.customerId) return false;
-  if (body.seats === undefined) return hold.quantity === body.quantity;
-  const wanted = [...body.seats].sort();
-  const held = [...(hold.seats ?? [])].sort();
-  return wanted.length === held.length && wanted.every((seat, i) => seat === held[i]);
 }

@@ -69,6 +69,7 @@ class Section {
       event: EVENT,
       seatIndex: this.seatIndex,
       settledLongAgo: new Set(),
+      filedHolds: new Map(),
     });
     for (const e of decision.events) this.rules.evolve(draft, e);
     events.push(...decision.events);
