@@ -74,3 +74,13 @@ function mix(x: number): number {
   x ^= x >>> 16;
   return x >>> 0;
 }
+
+/**
+ * The routing keys of aggregates, as the messaging grid derives them from request paths and the
+ * units' sweepers from grid keys: the same string means the same owner.
+ */
+export const route = {
+  section: (sectionKey: string): string => `section:${sectionKey}`,
+  event: (eventId: string): string => `event:${eventId}`,
+  auction: (auctionId: string): string => `auction:${auctionId}`,
+} as const;

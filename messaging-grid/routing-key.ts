@@ -1,4 +1,5 @@
 import { sectionKey } from '../common/map-names.js';
+import { route } from '../common/rendezvous.js';
 
 /**
  * The aggregate a request is about, read from its path (and never from its body: the grid does
@@ -23,14 +24,14 @@ export function routingKey(url: string): string | null {
     if (url.startsWith('/sections/', eventEnd)) {
       const start = eventEnd + 10;
       const sectionEnd = segmentEnd(url, start, end);
-      if (sectionEnd > start) return `section:${sectionKey(eventId, segment(url, start, sectionEnd))}`;
+      if (sectionEnd > start) return route.section(sectionKey(eventId, segment(url, start, sectionEnd)));
     }
-    return `event:${eventId}`;
+    return route.event(eventId);
   }
   if (url.startsWith('/auctions/')) {
     const auctionEnd = segmentEnd(url, 10, end);
     if (auctionEnd === 10) return null;
-    return `auction:${segment(url, 10, auctionEnd)}`;
+    return route.auction(segment(url, 10, auctionEnd));
   }
   return null;
 }
