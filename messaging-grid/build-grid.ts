@@ -4,7 +4,8 @@ import { closeGracefully, createHttpServer, DEFAULT_BODY_LIMIT } from '../common
 import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
-import type { GridConfig } from './grid-config.js';
+import { guardClients } from './client-guard.js';
+import { CLIENT_LIMITS, type GridConfig } from './grid-config.js';
 import { createGridMetrics } from './grid-metrics.js';
 import { registerProxy } from './proxy.js';
 import { UnitPool } from './unit-pool.js';
@@ -28,8 +29,10 @@ export interface Grid {
 
 /**
  * The messaging grid: the one public port. Sends each request to a ready processing unit, the
- * same unit for every request about one aggregate, and sheds load it cannot carry. Its routing
- * table is changed on a second, admin port (loopback by default), never on the public one.
+ * same unit for every request about one aggregate, and sheds load it cannot carry: requests over
+ * MAX_IN_FLIGHT (counted from their headers), connections over MAX_CONNECTIONS, and clients too
+ * slow to send a request or idle too long (see `guardClients`). Its routing table is changed on
+ * a second, admin port (loopback by default), never on the public one.
  */
 export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
   const log = rootLog.child({ part: 'messaging-grid' });
@@ -41,8 +44,16 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     log: log.child({ module: 'unit-pool' }),
   });
   const app = createHttpServer({ log: log.child({ module: 'http' }), bodyLimit: BODY_LIMIT });
+  const clients = guardClients(app.server, {
+    maxConnections: config.maxConnections ?? CLIENT_LIMITS.maxConnections,
+    headersTimeoutMs: config.clientHeadersTimeoutMs ?? CLIENT_LIMITS.clientHeadersTimeoutMs,
+    requestTimeoutMs: config.clientRequestTimeoutMs ?? CLIENT_LIMITS.clientRequestTimeoutMs,
+    idleTimeoutMs: config.clientIdleTimeoutMs ?? CLIENT_LIMITS.clientIdleTimeoutMs,
+  });
   const gauges = {
     inFlight: () => proxy.inFlight,
+    connections: () => clients.connections,
+    refusedConnections: () => clients.refused,
     readyUnits: () => pool.ready.length,
     units: () => pool.size,
   };
@@ -103,7 +114,18 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
       // Stop accepting and let in-flight requests finish, then close the unit connections and stop polling.
       proxy.drain();
       await closeGracefully(admin);
-      await closeGracefully(app);
+      // Node stops timing requests out once its server closes: a client still trickling a request
+      // would hold the close up for ever. Past the longest a request may take to arrive and be
+      // answered, whatever is still open is closed.
+      const cutOff = setTimeout(
+        () => app.server.closeAllConnections(),
+        (config.clientRequestTimeoutMs ?? CLIENT_LIMITS.clientRequestTimeoutMs) + config.requestTimeoutMs,
+      );
+      try {
+        await closeGracefully(app);
+      } finally {
+        clearTimeout(cutOff);
+      }
       await pool.close();
       log.info('messaging grid stopped');
     },

@@ -13,6 +13,10 @@ describe('grid configuration', () => {
       healthIntervalMs: 500,
       healthTimeoutMs: 2000,
       maxInFlight: 20_000,
+      maxConnections: 10_000,
+      clientHeadersTimeoutMs: 10_000,
+      clientRequestTimeoutMs: 30_000,
+      clientIdleTimeoutMs: 5_000,
       requestTimeoutMs: 10_000,
       unitConnections: 64,
       adminPort: 8082,
@@ -52,5 +56,15 @@ describe('grid configuration', () => {
     expect(() => configOf({ MAX_IN_FLIGHT: '0' })).toThrow(ConfigError);
     expect(() => configOf({ PORT: '70000' })).toThrow(ConfigError);
     expect(() => configOf({ HEALTH_INTERVAL_MS: 'often' })).toThrow(ConfigError);
+    expect(() => configOf({ MAX_CONNECTIONS: '0' })).toThrow(ConfigError);
+    expect(() => configOf({ CLIENT_IDLE_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+  });
+
+  it('wants the whole-request timeout at least as long as the headers one', () => {
+    expect(() => configOf({ CLIENT_HEADERS_TIMEOUT_MS: '5000', CLIENT_REQUEST_TIMEOUT_MS: '4999' })).toThrow(
+      /CLIENT_REQUEST_TIMEOUT_MS.*CLIENT_HEADERS_TIMEOUT_MS/,
+    );
+    const config = configOf({ CLIENT_HEADERS_TIMEOUT_MS: '5000', CLIENT_REQUEST_TIMEOUT_MS: '5000' });
+    expect(config.clientRequestTimeoutMs).toBe(5000);
   });
 });

@@ -4,6 +4,14 @@ import { assertAdminBinding } from '../common/admin-binding.js';
 import { SpacegridError } from '../common/errors.js';
 import { normalizeUnitUrls } from './unit-url.js';
 
+/** The defaults of MAX_CONNECTIONS and the CLIENT_*_TIMEOUT_MS variables (see {@link GridEnv}). */
+export const CLIENT_LIMITS = Object.freeze({
+  maxConnections: 10_000,
+  clientHeadersTimeoutMs: 10_000,
+  clientRequestTimeoutMs: 30_000,
+  clientIdleTimeoutMs: 5_000,
+});
+
 export const GridEnv = Type.Object({
   LOG_LEVEL: CommonEnv.LOG_LEVEL,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -14,8 +22,34 @@ export const GridEnv = Type.Object({
   HEALTH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /** A health check slower than this counts as a failure. */
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 2000 }),
-  /** Requests being proxied beyond which the grid answers 429 OVERLOADED. */
+  /**
+   * Requests in the grid at once beyond which a new one is answered 429 OVERLOADED at once. A
+   * request counts from the moment its headers are in until its answer is sent or its client is
+   * gone, so requests whose bodies are still arriving count too.
+   */
   MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 20_000 }),
+  /**
+   * Open client connections on the public port beyond which a new one is answered 429 OVERLOADED
+   * (with `Retry-After` and `Connection: close`) before any HTTP parsing, then closed.
+   */
+  MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: CLIENT_LIMITS.maxConnections }),
+  /**
+   * A client's request line and headers must arrive within this, counted from the request's first
+   * byte (from the connection's opening for its first request, so a connection that sends nothing
+   * is cut too): 408 REQUEST_TIMEOUT and the connection is closed.
+   */
+  CLIENT_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: CLIENT_LIMITS.clientHeadersTimeoutMs }),
+  /**
+   * A client's whole request, headers and body, must arrive within this from its first byte: 408
+   * REQUEST_TIMEOUT and the connection is closed. At least CLIENT_HEADERS_TIMEOUT_MS.
+   */
+  CLIENT_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: CLIENT_LIMITS.clientRequestTimeoutMs }),
+  /**
+   * A keep-alive connection with no request for this long is closed, silently (answers tell
+   * clients `Keep-Alive: timeout=<whole seconds>`; Node 20 closes one second later still, the
+   * margin for a request already on its way).
+   */
+  CLIENT_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: CLIENT_LIMITS.clientIdleTimeoutMs }),
   /** Longest wait for a unit's answer (headers, then between body chunks): 504 past it, never retried. */
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Keep-alive connections per unit. */
@@ -36,6 +70,11 @@ export interface GridConfig {
   readonly healthIntervalMs: number;
   readonly healthTimeoutMs: number;
   readonly maxInFlight: number;
+  /** The limits on clients of the public port; {@link CLIENT_LIMITS} where absent. */
+  readonly maxConnections?: number;
+  readonly clientHeadersTimeoutMs?: number;
+  readonly clientRequestTimeoutMs?: number;
+  readonly clientIdleTimeoutMs?: number;
   readonly requestTimeoutMs: number;
   readonly unitConnections: number;
   readonly adminPort: number;
@@ -52,6 +91,10 @@ export function gridConfigFromEnv(env: Static<typeof GridEnv>): GridConfig {
       throw new ConfigError(`invalid configuration: UNIT_URLS: ${err.message}`);
     throw err;
   }
+  if (env.CLIENT_REQUEST_TIMEOUT_MS < env.CLIENT_HEADERS_TIMEOUT_MS)
+    throw new ConfigError(
+      'invalid configuration: CLIENT_REQUEST_TIMEOUT_MS (the whole request) must be at least CLIENT_HEADERS_TIMEOUT_MS (its headers)',
+    );
   assertAdminBinding(env.ADMIN_HOST, env.ADMIN_TOKEN);
   return Object.freeze({
     port: env.PORT,
@@ -60,6 +103,10 @@ export function gridConfigFromEnv(env: Static<typeof GridEnv>): GridConfig {
     healthIntervalMs: env.HEALTH_INTERVAL_MS,
     healthTimeoutMs: env.HEALTH_TIMEOUT_MS,
     maxInFlight: env.MAX_IN_FLIGHT,
+    maxConnections: env.MAX_CONNECTIONS,
+    clientHeadersTimeoutMs: env.CLIENT_HEADERS_TIMEOUT_MS,
+    clientRequestTimeoutMs: env.CLIENT_REQUEST_TIMEOUT_MS,
+    clientIdleTimeoutMs: env.CLIENT_IDLE_TIMEOUT_MS,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     unitConnections: env.UNIT_CONNECTIONS,
     adminPort: env.GRID_ADMIN_PORT,

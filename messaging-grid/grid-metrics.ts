@@ -21,7 +21,13 @@ export type FailoverReason = 'connect' | 'reset' | 'partial' | 'not-ready';
 /** What an operator watches on the grid: answers by status and unit, latency, load, live units. */
 export function createGridMetrics(
   registry: Registry,
-  gauges: { inFlight: () => number; readyUnits: () => number; units: () => number },
+  gauges: {
+    inFlight: () => number;
+    connections: () => number;
+    refusedConnections: () => number;
+    readyUnits: () => number;
+    units: () => number;
+  },
 ): GridMetrics {
   const requests = new Counter({
     name: 'spacegrid_grid_requests_total',
@@ -44,10 +50,29 @@ export function createGridMetrics(
   });
   new Gauge({
     name: 'spacegrid_grid_in_flight',
-    help: 'Requests being proxied right now',
+    help: 'Requests in the grid right now, from their headers to their answer (bodies still arriving included)',
     registers: [registry],
     collect() {
       this.set(gauges.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'spacegrid_grid_client_connections',
+    help: 'Client connections open on the public port',
+    registers: [registry],
+    collect() {
+      this.set(gauges.connections());
+    },
+  });
+  let refusedSoFar = 0;
+  new Counter({
+    name: 'spacegrid_grid_refused_connections_total',
+    help: 'Client connections answered 429 OVERLOADED and closed because MAX_CONNECTIONS were open',
+    registers: [registry],
+    collect() {
+      const refused = gauges.refusedConnections();
+      this.inc(refused - refusedSoFar);
+      refusedSoFar = refused;
     },
   });
   new Gauge({

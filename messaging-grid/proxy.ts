@@ -14,7 +14,10 @@ import { describeError, type UnitPool, type UnitTarget } from './unit-pool.js';
 export interface ProxyOptions {
   pool: UnitPool;
   metrics: GridMetrics;
-  /** Requests being proxied beyond which new ones get 429 OVERLOADED. */
+  /**
+   * Requests in the grid beyond which new ones get 429 OVERLOADED. A request counts from its
+   * headers (before its body is read) until its answer is sent or its connection is gone.
+   */
   maxInFlight: number;
   /** Longest wait for the unit's headers, and between chunks of its body. */
   requestTimeoutMs: number;
@@ -215,7 +218,6 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     let target = NO_UNIT;
-    inFlight++;
     try {
       const answer = await forward(request);
       target = answer.unit.url;
@@ -232,11 +234,16 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
     } catch (err) {
       return sendError(err, request, reply, log);
     } finally {
-      inFlight--;
       metrics.forUnit(target).observe(reply.statusCode, reply.elapsedTime / 1000);
     }
   }
 
+  // A request leaves the count when its response closes: answered, or its connection gone (a
+  // client too slow to send its body, cut by the request timeout, never reaches the handler).
+  // Node emits `close` once per response either way; one shared listener, nothing per request.
+  const release = (): void => {
+    inFlight--;
+  };
   const shed = metrics.forUnit(NO_UNIT);
   void app.register(async (scope) => {
     // Bytes in, bytes out: no parser but this one in this scope, whatever the content type.
@@ -251,7 +258,20 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
       method: METHODS,
       url: '/*',
       exposeHeadRoute: false,
-      onRequest: (_request, _reply, done) => done(inFlight < maxInFlight ? undefined : overloaded),
+      onRequest: (request, reply, done) => {
+        if (inFlight < maxInFlight) {
+          inFlight++;
+          reply.raw.on('close', release);
+          done();
+          return;
+        }
+        // Its body, if any, is never read: the client may still be sending it, so the connection goes.
+        const { headers } = request;
+        const length = headers['content-length'];
+        if ((length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined)
+          void reply.header('connection', 'close');
+        done(overloaded);
+      },
       handler: handle,
     });
   });
