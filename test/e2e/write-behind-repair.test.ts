@@ -41,6 +41,47 @@ function sectionChange(eventId: string, version: number, customers: string[]): C
   };
 }
 
+/** A data writer on a namespace and database of its own, with its change queue and a pool on its database. */
+function writerFixture(prefix: string, statementTimeoutMs: number) {
+  const namespace = uniqueName(prefix);
+  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  const f = {
+    writer: undefined as unknown as DataWriter,
+    queue: undefined as unknown as Queue,
+    db: undefined as unknown as pg.Pool,
+    /** A new writer on the same queue and database (the old one closed first by the caller). */
+    async startWriter() {
+      f.writer = buildWriter(
+        {
+          port: 0,
+          host: '127.0.0.1',
+          databaseUrl: dbUrl,
+          redisUrl: TEST_REDIS_URL,
+          namespace,
+          concurrency: 64,
+          maxBatch: 500,
+          statementTimeoutMs,
+          adminToken: TOKEN,
+        },
+        testLogger(),
+      );
+      await f.writer.start();
+    },
+  };
+  beforeAll(async () => {
+    f.queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(TEST_REDIS_URL) });
+    await f.startWriter();
+    f.db = createPool(dbUrl, 2);
+  });
+  afterAll(async () => {
+    await f.writer?.close();
+    await f.queue?.obliterate({ force: true }).catch(() => undefined);
+    await f.queue?.close();
+    await f.db?.end();
+  });
+  return f;
+}
+
 /**
  * The data writer as the book's workflow event pattern, against real Redis and Postgres: a change
  * Postgres cannot store (here a customer id with a NUL, which jsonb refuses) never blocks the good
@@ -48,31 +89,9 @@ function sectionChange(eventId: string, version: number, customers: string[]): C
  * behind it, and is retried (corrected) or discarded by an operator.
  */
 describe('the write-behind repair queue', () => {
-  const namespace = uniqueName('rp');
-  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
-  let writer: DataWriter;
-  let queue: Queue;
-  let db: pg.Pool;
-
-  const startWriter = async () => {
-    writer = buildWriter(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: dbUrl,
-        redisUrl: TEST_REDIS_URL,
-        namespace,
-        concurrency: 64,
-        maxBatch: 500,
-        statementTimeoutMs: 5_000,
-        adminToken: TOKEN,
-      },
-      testLogger(),
-    );
-    await writer.start();
-  };
+  const f = writerFixture('rp', 5_000);
   const send = (records: ChangeRecord[]) =>
-    queue.addBulk(
+    f.queue.addBulk(
       records.map((data) => ({
         name: CHANGE_JOB_NAME,
         data,
@@ -82,32 +101,20 @@ describe('the write-behind repair queue', () => {
   const jobsDone = (records: ChangeRecord[]) =>
     waitFor(
       async () => {
-        const states = await Promise.all(records.map((r) => queue.getJobState(changeJobId(r))));
+        const states = await Promise.all(records.map((r) => f.queue.getJobState(changeJobId(r))));
         return states.every((s) => s === 'completed');
       },
       20_000,
       'every job completed',
     );
   const sectionRow = async (eventId: string) =>
-    (await db.query('SELECT held, version FROM sections WHERE event_id = $1', [eventId])).rows[0];
+    (await f.db.query('SELECT held, version FROM sections WHERE event_id = $1', [eventId])).rows[0];
   const holdIds = async (eventId: string) =>
-    (await db.query('SELECT hold_id FROM holds WHERE event_id = $1 ORDER BY hold_id', [eventId])).rows.map(
+    (await f.db.query('SELECT hold_id FROM holds WHERE event_id = $1 ORDER BY hold_id', [eventId])).rows.map(
       (r) => r.hold_id as string,
     );
   const repairs = async () =>
-    (await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items as any[];
-
-  beforeAll(async () => {
-    queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(TEST_REDIS_URL) });
-    await startWriter();
-    db = createPool(dbUrl, 2);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await db?.end();
-  });
+    (await http('GET', `${f.writer.url}/admin/repairs`, undefined, auth)).body.items as any[];
 
   it('commits the good changes of a batch, files the bad one, and holds back the later ones of its key', async () => {
     const good = ['a', 'b', 'c', 'd'].map((e) => sectionChange(`good-${e}`, 1, ['c1', 'c2']));
@@ -135,10 +142,10 @@ describe('the write-behind repair queue', () => {
       }),
     ]);
     expect(items[0].change.events[0].hold.customerId).toBe('bad\u0000customer');
-    const metrics = (await http('GET', `${writer.url}/metrics`)).body as string;
+    const metrics = (await http('GET', `${f.writer.url}/metrics`)).body as string;
     await waitFor(
       async () =>
-        /spacegrid_writer_repairs\{[^}]*\} 1\b/.test((await http('GET', `${writer.url}/metrics`)).body),
+        /spacegrid_writer_repairs\{[^}]*\} 1\b/.test((await http('GET', `${f.writer.url}/metrics`)).body),
       5_000,
       'the repairs gauge',
     );
@@ -156,9 +163,9 @@ describe('the write-behind repair queue', () => {
   });
 
   it('is durable: a new writer and an emptied Redis still see the item and what waits behind it', async () => {
-    await writer.close();
-    await queue.obliterate({ force: true });
-    await startWriter();
+    await f.writer.close();
+    await f.queue.obliterate({ force: true });
+    await f.startWriter();
     const items = await repairs();
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ key: 'poison.main', version: 2, heldBack: 2 });
@@ -166,22 +173,22 @@ describe('the write-behind repair queue', () => {
 
   it('refuses repair calls without the token, unknown items, and a discard without confirmation', async () => {
     const id = (await repairs())[0].id as string;
-    expect((await http('GET', `${writer.url}/admin/repairs`)).status).toBe(401);
-    expect((await http('POST', `${writer.url}/admin/repairs/${id}/retry`, {})).status).toBe(401);
-    const missing = await http('POST', `${writer.url}/admin/repairs/999999/retry`, {}, auth);
+    expect((await http('GET', `${f.writer.url}/admin/repairs`)).status).toBe(401);
+    expect((await http('POST', `${f.writer.url}/admin/repairs/${id}/retry`, {})).status).toBe(401);
+    const missing = await http('POST', `${f.writer.url}/admin/repairs/999999/retry`, {}, auth);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('REPAIR_NOT_FOUND');
     for (const body of [{}, { confirm: false }, { confirm: 'yes' }]) {
-      const refused = await http('POST', `${writer.url}/admin/repairs/${id}/discard`, body, auth);
+      const refused = await http('POST', `${f.writer.url}/admin/repairs/${id}/discard`, body, auth);
       expect(refused.status, JSON.stringify(body)).toBe(400);
       expect(refused.body.error.code).toBe('VALIDATION_FAILED');
     }
     const wrongKey = { ...(await repairs())[0].change, key: 'someone.else' };
-    const moved = await http('POST', `${writer.url}/admin/repairs/${id}/retry`, { change: wrongKey }, auth);
+    const moved = await http('POST', `${f.writer.url}/admin/repairs/${id}/retry`, { change: wrongKey }, auth);
     expect(moved.status).toBe(400);
     const notAChange = await http(
       'POST',
-      `${writer.url}/admin/repairs/${id}/retry`,
+      `${f.writer.url}/admin/repairs/${id}/retry`,
       { change: { x: 1 } },
       auth,
     );
@@ -191,7 +198,7 @@ describe('the write-behind repair queue', () => {
 
   it('retried as it is, it fails again and counts the attempt; corrected, it and every held-back change land in order', async () => {
     const [item] = await repairs();
-    const again = await http('POST', `${writer.url}/admin/repairs/${item.id}/retry`, undefined, auth);
+    const again = await http('POST', `${f.writer.url}/admin/repairs/${item.id}/retry`, undefined, auth);
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ status: 'failed', written: 0 });
     expect((await repairs())[0].attempts).toBe(2);
@@ -200,7 +207,7 @@ describe('the write-behind repair queue', () => {
     corrected.events[0].hold.customerId = 'bad-customer';
     const fixed = await http(
       'POST',
-      `${writer.url}/admin/repairs/${item.id}/retry`,
+      `${f.writer.url}/admin/repairs/${item.id}/retry`,
       { change: corrected },
       auth,
     );
@@ -209,7 +216,7 @@ describe('the write-behind repair queue', () => {
     expect(await repairs()).toEqual([]);
     expect(await sectionRow('poison')).toEqual({ held: 40, version: '4' });
     expect(await holdIds('poison')).toEqual(['poison-h1-0', 'poison-h2-0', 'poison-h3-0', 'poison-h4-0']);
-    const customer = await db.query("SELECT customer_id FROM holds WHERE hold_id = 'poison-h2-0'");
+    const customer = await f.db.query("SELECT customer_id FROM holds WHERE hold_id = 'poison-h2-0'");
     expect(customer.rows[0].customer_id).toBe('bad-customer');
     // Changes of the key flow straight through again.
     const v5 = sectionChange('poison', 5, ['ok-5']);
@@ -227,7 +234,7 @@ describe('the write-behind repair queue', () => {
     expect(item).toMatchObject({ key: 'dropped.main', version: 1, heldBack: 1 });
     const discarded = await http(
       'POST',
-      `${writer.url}/admin/repairs/${item.id}/discard`,
+      `${f.writer.url}/admin/repairs/${item.id}/discard`,
       { confirm: true },
       auth,
     );
@@ -244,48 +251,18 @@ describe('the write-behind repair queue', () => {
  * meanwhile; once the lock goes, everything is written.
  */
 describe('a write that hangs', () => {
-  const namespace = uniqueName('hang');
-  const dbUrl = databaseUrl(`spacegrid_${namespace}`);
-  let writer: DataWriter;
-  let queue: Queue;
-  let db: pg.Pool;
-
-  beforeAll(async () => {
-    writer = buildWriter(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: dbUrl,
-        redisUrl: TEST_REDIS_URL,
-        namespace,
-        concurrency: 16,
-        maxBatch: 100,
-        statementTimeoutMs: 500,
-        adminToken: TOKEN,
-      },
-      testLogger(),
-    );
-    await writer.start();
-    queue = new Queue(gridNames(namespace).changeQueue, { connection: createRedis(TEST_REDIS_URL) });
-    db = createPool(dbUrl, 2);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await db?.end();
-  });
+  const f = writerFixture('hang', 500);
 
   it('is cancelled, retried, not held against the change, and written once the database lets it', async () => {
-    const locker = await db.connect();
+    const locker = await f.db.connect();
     const record = sectionChange('locked', 1, ['c1']);
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE holds IN ACCESS EXCLUSIVE MODE');
-      await queue.add(CHANGE_JOB_NAME, record, { ...CHANGE_JOB_OPTIONS, jobId: changeJobId(record) });
+      await f.queue.add(CHANGE_JOB_NAME, record, { ...CHANGE_JOB_OPTIONS, jobId: changeJobId(record) });
       await waitFor(
         async () => {
-          const ready = await http('GET', `${writer.url}/readyz`);
+          const ready = await http('GET', `${f.writer.url}/readyz`);
           return (
             ready.status === 503 &&
             /canceling statement due to statement timeout/.test(ready.body.error.message)
@@ -294,25 +271,25 @@ describe('a write that hangs', () => {
         10_000,
         'the writer to say why it is not ready',
       );
-      expect(await queue.getJobState(changeJobId(record))).not.toBe('completed');
-      expect((await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
+      expect(await f.queue.getJobState(changeJobId(record))).not.toBe('completed');
+      expect((await http('GET', `${f.writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
     } finally {
       await locker.query('ROLLBACK');
       locker.release();
     }
     await waitFor(
-      async () => (await queue.getJobState(changeJobId(record))) === 'completed',
+      async () => (await f.queue.getJobState(changeJobId(record))) === 'completed',
       20_000,
       'the write',
     );
-    expect((await db.query("SELECT count(*)::int AS n FROM holds WHERE event_id = 'locked'")).rows[0].n).toBe(
-      1,
-    );
+    expect(
+      (await f.db.query("SELECT count(*)::int AS n FROM holds WHERE event_id = 'locked'")).rows[0].n,
+    ).toBe(1);
     await waitFor(
-      async () => (await http('GET', `${writer.url}/readyz`)).status === 200,
+      async () => (await http('GET', `${f.writer.url}/readyz`)).status === 200,
       5_000,
       'ready again',
     );
-    expect((await http('GET', `${writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
+    expect((await http('GET', `${f.writer.url}/admin/repairs`, undefined, auth)).body.items).toEqual([]);
   });
 });
