@@ -15,6 +15,7 @@ import { ExternalMembers } from './hazelcast/external-members.js';
 import { ensureHazelcastJar } from './hazelcast/hazelcast-jar.js';
 import { MemberSupervisor } from './hazelcast/member-supervisor.js';
 import { LiveMetrics } from './live/live-metrics.js';
+import { asIs, formatLogLine } from './log-lines.js';
 import { UnitFleet } from './unit-fleet.js';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -60,7 +61,11 @@ export function buildDeployment(
   log: Logger,
   write: (line: string) => void,
 ): Deployment {
-  const supervisor = new ChildSupervisor(log.child({ module: 'supervisor' }), write);
+  const supervisor = new ChildSupervisor(
+    log.child({ module: 'supervisor' }),
+    write,
+    config.logFormat === 'json' ? asIs : formatLogLine,
+  );
   const adminToken = config.adminToken ?? randomBytes(12).toString('base64url');
   let members: MemberSupervisor | ExternalMembers | undefined;
   let admin: AdminServer | undefined;

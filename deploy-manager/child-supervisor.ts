@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../common/logger.js';
-import { formatLogLine } from './log-lines.js';
+import type { LogFormat } from './log-lines.js';
 
 export interface ChildSpec {
   /** Shown in logs and the admin API: `unit-8100`, `data-pump`, ... */
@@ -48,6 +48,8 @@ export class ChildSupervisor {
   constructor(
     private readonly log: Logger,
     private readonly write: (line: string) => void,
+    /** How a child's output line is shown (`formatLogLine` for a terminal; as it is for JSON logs). */
+    private readonly format: LogFormat,
   ) {}
 
   get states(): ChildState[] {
@@ -89,7 +91,7 @@ export class ChildSupervisor {
     managed.state.startedAt = new Date().toISOString();
     managed.state.status = managed.state.restarts > 0 ? 'restarting' : 'starting';
     for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => this.write(formatLogLine(spec.name, line)));
+      createInterface({ input: stream }).on('line', (line) => this.write(this.format(spec.name, line)));
     }
     managed.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {

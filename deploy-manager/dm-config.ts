@@ -11,6 +11,8 @@ export const DeployEnv = Type.Object({
   HZ_BASE_PORT: Type.Integer({ minimum: 1, maximum: 65000, default: 5701 }),
   /** Heap of each member it starts: 1 GiB holds a sale of several hundred thousand active holds with backups. */
   HZ_HEAP_MB: Type.Integer({ minimum: 128, default: 1024 }),
+  /** `pretty`: one readable line per log entry (stacks kept, indented); `json`: every process's pino JSON as it is. */
+  LOG_FORMAT: Type.Union([Type.Literal('pretty'), Type.Literal('json')], { default: 'pretty' }),
   /** The messaging grid: the only public port. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '127.0.0.1' }),
@@ -47,6 +49,7 @@ export const DeployEnv = Type.Object({
 
 export interface DeployConfig {
   logLevel: string;
+  logFormat: 'pretty' | 'json';
   databaseUrl: string;
   redisUrl: string;
   namespace: string;
@@ -79,6 +82,7 @@ export function deployConfigFromEnv(env: Static<typeof DeployEnv>): DeployConfig
     );
   return Object.freeze({
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     namespace: env.GRID_NAMESPACE,

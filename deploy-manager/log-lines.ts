@@ -12,6 +12,12 @@ const LEVELS: Record<number, string> = {
 };
 const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'part', 'module', 'unit', 'name']);
 
+/** How the deploy manager shows one line of a process's output. */
+export type LogFormat = (name: string, line: string) => string;
+
+/** `LOG_FORMAT=json`: each child's pino line as it is (it names its part), for a log shipper. */
+export const asIs: LogFormat = (_name, line) => line;
+
 export function formatLogLine(name: string, line: string): string {
   const tag = name.padEnd(12);
   if (!line.startsWith('{')) return `         ${'     '} ${tag} ${line}`;
@@ -26,8 +32,24 @@ export function formatLogLine(name: string, line: string): string {
           return `err="${String((value as { message?: unknown }).message)}"`;
         return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
       });
-    return `${time} ${level} ${tag} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+    const head = `${time} ${level} ${tag} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+    // The stack goes under the line, indented, so a person sees where it came from.
+    const stack = stackOf(entry.err);
+    return stack ? `${head}\n${indent(stack)}` : head;
   } catch {
     return `         ${'     '} ${tag} ${line}`;
   }
+}
+
+function stackOf(err: unknown): string | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const stack = (err as { stack?: unknown }).stack;
+  return typeof stack === 'string' && stack.includes('\n    at ') ? stack : undefined;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `                    ${line}`)
+    .join('\n');
 }

@@ -4,15 +4,16 @@ import { createRootLogger } from '../common/logger.js';
 import { loadConfig } from '../common/run-process.js';
 import { buildDeployment } from './build-deployment.js';
 import { DeployEnv, deployConfigFromEnv } from './dm-config.js';
-import { formatLogLine } from './log-lines.js';
+import { asIs, formatLogLine } from './log-lines.js';
 
 const env = loadConfig(() => parseEnv(DeployEnv, process.env));
 const config = loadConfig(() => deployConfigFromEnv(env));
 const write = (line: string) => process.stdout.write(`${line}\n`);
+const format = config.logFormat === 'json' ? asIs : formatLogLine;
 // The manager's own logs go through the same formatter as its children's.
 const log = createRootLogger({
   level: env.LOG_LEVEL,
-  destination: { write: (line) => write(formatLogLine('manager', line.trimEnd())) },
+  destination: { write: (line) => write(format('manager', line.trimEnd())) },
 });
 const deployment = buildDeployment(config, log, write);
 
@@ -21,7 +22,7 @@ const shutdown = (signal: string) => {
   if (closing) return;
   closing = true;
   write(
-    formatLogLine(
+    format(
       'manager',
       JSON.stringify({ level: 30, time: new Date().toISOString(), msg: `${signal}: stopping everything` }),
     ),
