@@ -17,6 +17,8 @@ export interface GridNames {
   readonly pumpMarks: string;
   /** small facts about the grid itself, such as whether it is warm. */
   readonly meta: string;
+  /** Live processing units (id → base URL), each entry kept alive by its unit's heartbeat. */
+  readonly units: string;
   /** the BullMQ queue from data pump to data writers. */
   readonly changeQueue: string;
 }
@@ -30,6 +32,7 @@ export function gridNames(namespace: string): GridNames {
     idempotency: `${namespace}.idempotency`,
     pumpMarks: `${namespace}.pump-marks`,
     meta: `${namespace}.meta`,
+    units: `${namespace}.units`,
     changeQueue: `${namespace}-changes`,
   });
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { Gauge } from 'prom-client';
-import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
+import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
@@ -24,7 +24,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
   const names = gridNames(config.namespace);
   const registry = createRegistry('data-pump');
   const app = createHttpServer({ log });
-  let client: HazelcastClient | undefined;
+  let link: GridLink | undefined;
   let queue: Queue | undefined;
   let pump: OutboxPump | undefined;
   let url = '';
@@ -58,13 +58,14 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
     async start() {
       // Redis may go away later (the pump rides that out), but starting without it is a setup mistake.
       await checkRedis(config.redisUrl);
-      client = await connectGrid({
+      const grid = await openGridLink({
         members: config.hzMembers,
         clusterName: config.hzClusterName,
         instanceName: 'data-pump',
         log,
       });
-      const maps = await openGridMaps(client, names);
+      link = grid;
+      const maps = await openGridMaps(grid.client, names);
       queue = new Queue(names.changeQueue, { connection: createRedis(config.redisUrl, { offline: 'fail' }) });
       queue.on('error', () => undefined);
       pump = new OutboxPump(maps, queue, {
@@ -72,12 +73,15 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
         staleMs: config.staleMs,
         sweepIntervalMs: config.sweepIntervalMs,
         confirmIntervalMs: config.confirmIntervalMs,
+        gridConnected: () => grid.connected,
       });
       await pump.start();
       registerOpsRoutes(app, registry, () =>
-        pump!.stats.redisUp
-          ? { ready: true }
-          : { ready: false, reason: 'the change queue (Redis) is unreachable' },
+        !grid.connected
+          ? { ready: false, reason: grid.reason }
+          : pump!.stats.redisUp
+            ? { ready: true }
+            : { ready: false, reason: 'the change queue (Redis) is unreachable' },
       );
       app.get('/status', async () => pump!.stats);
       await app.listen({ port: config.port, host: config.host });
@@ -89,7 +93,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
       await closeGracefully(app);
       await pump?.close();
       await queue?.close();
-      await client?.shutdown();
+      await link?.close();
       log.info('data pump stopped');
     },
   };

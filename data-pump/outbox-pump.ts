@@ -38,6 +38,12 @@ export interface PumpOptions {
   confirmIntervalMs?: number;
   /** A job neither completed nor on the queue after this long is sent again (Redis lost it). */
   resendAfterMs?: number;
+  /**
+   * Whether the grid client is connected now (default: always). While it is not, every grid call
+   * would fail at once: the pump waits instead of sweeping, pumping or confirming, and does not
+   * blame Redis for it. Listeners and dirty keys survive the outage; the sweeper finds the rest.
+   */
+  gridConnected?: () => boolean;
   now?: () => number;
 }
 
@@ -132,6 +138,7 @@ export class OutboxPump {
 
   /** Finds outboxes the listener did not report, and lets idle keys drop entries already pumped. */
   async sweep(): Promise<void> {
+    if (!this.gridUp()) return;
     const now = (this.options.now ?? Date.now)();
     for (const { aggregate } of PUMPED) {
       try {
@@ -143,6 +150,10 @@ export class OutboxPump {
         this.options.log.warn({ err, aggregate }, 'outbox sweep failed');
       }
     }
+  }
+
+  private gridUp(): boolean {
+    return this.options.gridConnected?.() ?? true;
   }
 
   private pendingKeys(): number {
@@ -183,6 +194,13 @@ export class OutboxPump {
         this.stats.lastError = null;
       } catch (err) {
         this.failures += 1;
+        if (!this.gridUp()) {
+          // The grid, not Redis, is away: wait for the client to reconnect, quietly.
+          const waiters = this.passWaiters.splice(0);
+          for (const w of waiters) w();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
         if (this.stats.redisUp) {
           this.options.log.warn(
             { err, dirtyKeys: this.pendingKeys() },
@@ -309,7 +327,7 @@ export class OutboxPump {
       for (const [version, { sentAt, record }] of versions)
         pending.push({ key, version, jobId: changeJobId(record), sentAt, record });
     }
-    if (pending.length === 0) return;
+    if (pending.length === 0 || !this.gridUp()) return;
     let answers: Array<[Error | null, unknown]>;
     try {
       const redis = (await this.queue.client) as unknown as Redis;

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
-import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
+import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
@@ -29,7 +29,9 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
   const registry = createRegistry('data-reader');
   const app = createHttpServer({ log });
   let pool: Pool | undefined;
-  let client: HazelcastClient | undefined;
+  let link: GridLink | undefined;
+  /** `link.connections` when the maps' indexes were last made sure of. */
+  let indexedFor = 0;
   let queue: Queue | undefined;
   let warmer: GridWarmer | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -39,7 +41,19 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
   let url = '';
 
   const check = async (): Promise<void> => {
+    // While the link is down there is nothing to look at; the client reconnects by itself.
+    if (!link!.connected) {
+      warm = false;
+      return;
+    }
     try {
+      if (link!.connections !== indexedFor) {
+        // Reconnected: the members may have come back empty, without the indexes the sweepers'
+        // queries need. Opening the maps again adds them (adding an existing index does nothing).
+        const connections = link!.connections;
+        await openGridMaps(link!.client, names);
+        indexedFor = connections;
+      }
       await warmer!.warmIfCold();
       warm = await warmer!.isWarm();
       if (warm) {
@@ -61,24 +75,28 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
 
     async start() {
       pool = await openDatabase(config.databaseUrl, log, 4);
-      client = await connectGrid({
+      const grid = await openGridLink({
         members: config.hzMembers,
         clusterName: config.hzClusterName,
         instanceName: 'data-reader',
         log,
       });
-      const maps = await openGridMaps(client, names);
+      link = grid;
+      indexedFor = grid.connections;
+      const maps = await openGridMaps(grid.client, names);
       queue = new Queue(names.changeQueue, { connection: createRedis(config.redisUrl, { offline: 'fail' }) });
       queue.on('error', () => undefined);
       warmer = new GridWarmer({ pool, maps, queue, log, readerId: `reader-${process.pid}-${config.port}` });
       registerOpsRoutes(app, registry, () =>
         warm
           ? { ready: true }
-          : {
-              ready: false,
-              reason: 'warming the grid from Postgres',
-              details: { ...warmer!.progress.state },
-            },
+          : !grid.connected
+            ? { ready: false, reason: grid.reason }
+            : {
+                ready: false,
+                reason: 'warming the grid from Postgres',
+                details: { ...warmer!.progress.state },
+              },
       );
       app.get('/status', async () => ({ warm, progress: warmer!.progress.state }));
       await app.listen({ port: config.port, host: config.host });
@@ -97,7 +115,7 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
       await checking;
       await closeGracefully(app);
       await queue?.close();
-      await client?.shutdown();
+      await link?.close();
       await pool?.end();
       warmWaiters = [];
       log.info('data reader stopped');

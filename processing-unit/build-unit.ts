@@ -1,11 +1,12 @@
 import { Predicates } from 'hazelcast-client';
 import type { AddressInfo } from 'node:net';
 import { RetryLaterError } from '../common/errors.js';
-import { connectGrid, type HazelcastClient } from '../common/grid-client.js';
+import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
-import { gridNames } from '../common/map-names.js';
+import { gridNames, holdPartitionKey } from '../common/map-names.js';
+import { route } from '../common/rendezvous.js';
 import { registerEventLoopUtilization } from '../common/event-loop-utilization.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
@@ -16,6 +17,7 @@ import { BiddingService, type AuctionEngine } from './bidding/bidding-service.js
 import { registerTicketingRoutes } from './ticketing/ticketing-routes.js';
 import { TicketingService, type SectionEngine } from './ticketing/ticketing-service.js';
 import { createUnitMetrics } from './unit-metrics.js';
+import { UnitRegistry } from './unit-registry.js';
 import type { UnitConfig } from './unit-config.js';
 import { BatchEngine, type BatchEngineOptions } from './write-path/batch-engine.js';
 import { PumpMarksView } from './write-path/pump-marks-view.js';
@@ -37,10 +39,11 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
   const names = gridNames(config.namespace);
   const registry = createRegistry('processing-unit');
   const app = createHttpServer({ log: log.child({ module: 'http' }) });
-  let client: HazelcastClient | undefined;
+  let link: GridLink | undefined;
   let readiness: GridReadiness | undefined;
   let marks: PumpMarksView | undefined;
   let sweeper: DeadlineSweeper | undefined;
+  let unitRegistry: UnitRegistry | undefined;
   const engines: Array<{ pending: number; idle(): Promise<void> }> = [];
   const pending = () => engines.reduce((n, e) => n + e.pending, 0);
   const metrics = createUnitMetrics(registry, pending);
@@ -56,16 +59,17 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
     },
 
     async start() {
-      client = await connectGrid({
+      link = await openGridLink({
         members: config.hzMembers,
         clusterName: config.hzClusterName,
         instanceName: config.unitId,
         log,
       });
-      const maps = await openGridMaps(client, names);
+      const maps = await openGridMaps(link.client, names);
+      // Entry listeners survive a reconnection: the client registers them again on every new connection.
       marks = new PumpMarksView(maps.pumpMarks);
       await marks.start();
-      readiness = new GridReadiness(maps.meta, log.child({ module: 'readiness' }));
+      readiness = new GridReadiness(maps.meta, link, log.child({ module: 'readiness' }));
       await readiness.start();
 
       const engineOptions = (module: string): BatchEngineOptions => ({
@@ -109,33 +113,55 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       registerBiddingRoutes(app, bidding, idempotency);
 
       // Holds expire and auctions close by themselves; closings whose unit died half-way get settled.
+      // Only while this unit serves: an unreachable grid fails every query, and one still warming
+      // from Postgres (after the members came back empty) is not yet the whole truth.
       const settleAfterMs = Math.max(2_000, config.sweepIntervalMs * 4);
+      const whileReady =
+        (due: (now: number) => Promise<string[]>) =>
+        async (now: number): Promise<string[]> =>
+          readiness!.current.ready ? due(now) : [];
       sweeper = new DeadlineSweeper(
         [
           {
             name: 'hold expiry',
-            due: (now) => maps.holds.keysWhere(Predicates.lessEqual('deadline', now)),
+            due: whileReady((now) => maps.holds.keysWhere(Predicates.lessEqual('deadline', now))),
             touch: (key) => ticketing.expire(key),
+            route: (key) => route.section(holdPartitionKey(key)),
           },
           {
             name: 'pending settlements',
-            due: (now) => maps.holds.keysWhere(Predicates.lessEqual('pendingSince', now - settleAfterMs)),
+            due: whileReady((now) =>
+              maps.holds.keysWhere(Predicates.lessEqual('pendingSince', now - settleAfterMs)),
+            ),
             touch: (key) => ticketing.settlePending(key),
+            route: (key) => route.section(holdPartitionKey(key)),
           },
           {
             name: 'auction close',
-            due: (now) => maps.auctions.keysWhere(Predicates.lessEqual('nextDeadline', now)),
+            due: whileReady((now) => maps.auctions.keysWhere(Predicates.lessEqual('nextDeadline', now))),
             touch: (auctionId) => bidding.touch(auctionId),
+            route: (auctionId) => route.auction(auctionId),
           },
         ],
         log.child({ module: 'deadline-sweeper' }),
-        config.sweepIntervalMs,
+        {
+          intervalMs: config.sweepIntervalMs,
+          owns: (routingKey) => unitRegistry?.owns(routingKey) ?? true,
+          onSwept: (work, keys) => metrics.swept.inc({ work }, keys),
+        },
       );
-      sweeper.start();
 
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address() as AddressInfo;
       url = `http://${config.host}:${address.port}`;
+      // Time-driven work is shared out by the grid's own routing, once this unit's URL is known.
+      unitRegistry = new UnitRegistry(
+        await link.client.getMap<string, string>(names.units),
+        { id: config.unitId, url },
+        log.child({ module: 'unit-registry' }),
+      );
+      await unitRegistry.start();
+      sweeper.start();
       log.info({ url }, 'unit listening');
     },
 
@@ -143,10 +169,11 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       // Stop accepting, let in-flight requests finish (their batches commit), then leave the grid.
       await closeGracefully(app);
       await sweeper?.stop();
+      await unitRegistry?.close();
       await Promise.all(engines.map((e) => e.idle()));
       readiness?.stop();
       await marks?.close();
-      await client?.shutdown();
+      await link?.close();
       utilization.stop();
       log.info('unit stopped');
     },

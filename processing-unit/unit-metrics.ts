@@ -36,6 +36,12 @@ export function createUnitMetrics(registry: Registry, pending: () => number) {
       labelNames: ['map'] as const,
       registers: [registry],
     }),
+    swept: new Counter({
+      name: 'spacegrid_swept_keys_total',
+      help: 'Keys with due time-driven work (hold expiry, settlement, auction close) this unit touched',
+      labelNames: ['work'] as const,
+      registers: [registry],
+    }),
     pending: new Gauge({
       name: 'spacegrid_commands_pending',
       help: 'Commands waiting for or inside a batch',

@@ -1,0 +1,70 @@
+import type { IMap } from 'hazelcast-client';
+import type { Logger } from '../common/logger.js';
+import { Rendezvous } from '../common/rendezvous.js';
+
+export interface UnitRegistryOptions {
+  /** How often this unit says it is alive. Default 1 s. */
+  heartbeatMs?: number;
+  /** How long an entry lives without a heartbeat: a unit that died is gone from the set after this. Default 5 s. */
+  ttlMs?: number;
+}
+
+/**
+ * The live processing units, in the grid: each unit keeps its own entry (id → base URL) alive with
+ * a heartbeat and a time-to-live, and reads everyone's. `owns(route)` answers with the rendezvous
+ * hashing the messaging grid routes with, over the live units' URLs, so time-driven work on a key
+ * (expiring its holds, closing it) is done by the unit its requests go to, and by exactly one unit;
+ * when that unit leaves (deregistered) or dies (its entry expires), the others take its keys over.
+ */
+export class UnitRegistry {
+  private readonly heartbeatMs: number;
+  private readonly ttlMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private table: Rendezvous<string>;
+  private members = '';
+
+  constructor(
+    private readonly map: IMap<string, string>,
+    private readonly self: { id: string; url: string },
+    private readonly log: Logger,
+    options: UnitRegistryOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 1_000;
+    this.ttlMs = options.ttlMs ?? 5_000;
+    this.table = new Rendezvous([self.url], (url) => url);
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** True when this unit owns the key with this routing key (see `route` in common/rendezvous.ts). */
+  owns(routingKey: string): boolean {
+    return this.table.pick(routingKey) === this.self.url;
+  }
+
+  /** Leaves the set at once (the others take this unit's keys over without waiting for the TTL). */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.map.delete(this.self.id).catch(() => undefined);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.map.set(this.self.id, this.self.url, this.ttlMs);
+      const urls = new Set((await this.map.values()).toArray());
+      urls.add(this.self.url); // whatever the map says, this unit is alive
+      const sorted = [...urls].sort();
+      const key = sorted.join(' ');
+      if (key !== this.members) {
+        this.members = key;
+        this.table = new Rendezvous(sorted, (url) => url);
+        this.log.info({ units: sorted }, 'live units changed: time-driven work is shared anew');
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'unit heartbeat failed');
+    }
+  }
+}
