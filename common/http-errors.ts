@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { SplitBrainProtectionError } from 'hazelcast-client';
 import { apiFormatRule } from './api-formats.js';
 import { ID_PATTERN, ID_RULE } from './api-schemas.js';
 import { RetryLaterError, SpacegridError } from './errors.js';
@@ -60,19 +61,38 @@ function describeProblem(
 }
 
 /**
- * The one place where errors become HTTP answers. Known errors keep their status and code; a
- * request Fastify itself refused becomes the matching 4xx; anything else is our bug: 500, logged.
+ * Errors of the grid client that mean "not now" rather than "a bug", in API.md terms. A member
+ * that sees fewer members than the split-brain protection's minimum (member.yaml: it is on the
+ * minority side of a network split) refuses every read and write on the data maps before doing
+ * anything, so the request is untouched and another unit, on the majority side, may take it.
+ */
+function fromGridClient(error: unknown): SpacegridError | undefined {
+  if (error instanceof SplitBrainProtectionError) {
+    return new RetryLaterError(
+      'NOT_READY',
+      'the grid members this unit reaches are cut off from the majority of the cluster (a network split): try again',
+      2,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The one place where errors become HTTP answers. Known errors keep their status and code; a grid
+ * client's refusal that means "not now" becomes 503 with Retry-After; a request Fastify itself
+ * refused becomes the matching 4xx; anything else is our bug: 500, logged.
  */
 export function sendError(
-  error: unknown,
+  thrown: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
   log: Logger,
 ): FastifyReply {
+  const error = fromGridClient(thrown) ?? thrown;
   if (error instanceof SpacegridError) {
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.status >= 500 && !(error instanceof RetryLaterError)) {
-      log.warn({ err: error, url: request.url }, 'dependency unavailable');
+      log.warn({ err: error, url: request.url, requestId: request.id }, 'dependency unavailable');
       void reply.header('retry-after', '1');
     }
     return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
@@ -96,6 +116,9 @@ export function sendError(
       .code(fastifyError.statusCode ?? 400)
       .send(errorBody('VALIDATION_FAILED', fastifyError.message));
   }
-  log.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
+  log.error(
+    { err: error, method: request.method, url: request.url, requestId: request.id },
+    'unhandled error',
+  );
   return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
 }

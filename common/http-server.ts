@@ -6,6 +6,7 @@ import { RetryLaterError, ValidationError } from './errors.js';
 import { errorBody, sendError } from './http-errors.js';
 import type { Logger } from './logger.js';
 import { rawHttpErrorHandlers } from './raw-http-errors.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 export type HttpServer = FastifyInstance<
   Server,
@@ -51,6 +52,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // No child logger per request: on the hot path it is pure cost; errors log their own context.
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // The client's x-request-id (or a new one): in every error log about the request, and in its answer.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
     // Fastify's own 503 while closing is not in API.md's shape: the onRequest hook below answers instead.
     return503OnClosing: false,
     // A URL Fastify's router cannot decode (FST_ERR_BAD_URL), or a path parameter longer than
@@ -80,15 +84,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     closing = true;
     done();
   });
-  app.addHook('onRequest', (request, _reply, done) =>
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
     done(
       closing
         ? shuttingDown
         : request.headers.host === undefined && request.raw.httpVersion === '1.1'
           ? noHost
           : undefined,
-    ),
-  );
+    );
+  });
 
   // API.md speaks JSON only: any other body is 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');

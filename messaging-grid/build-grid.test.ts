@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,10 +78,17 @@ async function startFakeUnit(id: string): Promise<FakeUnit> {
       method: request.method,
       url: request.url,
       headers: Object.fromEntries(
-        ['content-type', 'content-length', 'idempotency-key', 'accept', 'cookie', 'x-other'].map((n) => [
-          n,
-          pick(n),
-        ]),
+        [
+          'content-type',
+          'content-length',
+          'idempotency-key',
+          'accept',
+          'cookie',
+          'x-other',
+          'x-request-id',
+          'keep-alive',
+          'x-hop',
+        ].map((n) => [n, pick(n)]),
       ),
       body: Buffer.isBuffer(request.body) ? request.body.toString('base64') : '',
     });
@@ -279,7 +286,7 @@ describe('messaging grid over three units', () => {
     expect([...counts.values()]).toEqual([10, 10, 10]);
   });
 
-  it('forwards method, path, query, body bytes and the headers a unit needs, exactly', async () => {
+  it('forwards method, path, query, body bytes and every end-to-end header, exactly', async () => {
     const body = Buffer.concat([
       Buffer.from('{"customerId":"c-17","note":"€ ü 😀"}'),
       Buffer.from([0, 0xff, 0xfe]),
@@ -290,11 +297,13 @@ describe('messaging grid over three units', () => {
         'content-type': 'application/json; charset=utf-8',
         'idempotency-key': 'k-3!~*(a b)',
         accept: 'application/json',
-        cookie: 'session=secret',
-        'x-other': 'dropped',
+        cookie: 'session=1',
+        'x-other': 'kept',
+        'x-request-id': 'client-req-7',
       },
     });
     expect(reply.status).toBe(200);
+    expect(reply.headers['x-request-id']).toBe('client-req-7');
     const { received } = reply.json<{ received: Received }>();
     expect(received.method).toBe('POST');
     expect(received.url).toBe('/events/e1/sections/s1/holds?x=%20y&z=1');
@@ -304,9 +313,43 @@ describe('messaging grid over three units', () => {
       'content-length': String(body.length),
       'idempotency-key': 'k-3!~*(a b)',
       accept: 'application/json',
-      cookie: undefined,
-      'x-other': undefined,
+      cookie: 'session=1',
+      'x-other': 'kept',
+      'x-request-id': 'client-req-7',
     });
+  });
+
+  it('keeps hop-by-hop headers, and those the Connection header names, at the grid', async () => {
+    const port = new URL(grid.url).port;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          'GET /events/e1 HTTP/1.1\r\nHost: x\r\nConnection: close, x-hop\r\nKeep-Alive: timeout=5\r\n' +
+            'X-Hop: for this connection only\r\nX-Other: kept\r\n\r\n',
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const received = (JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { received: Received }).received;
+    expect(received.headers['x-other']).toBe('kept');
+    expect(received.headers['x-hop']).toBeUndefined();
+    expect(received.headers['keep-alive']).toBeUndefined();
+  });
+
+  it('gives a request without a usable x-request-id one of its own, passes it on and returns it', async () => {
+    for (const sent of [undefined, '', 'x'.repeat(200), 'has space']) {
+      const reply = await call(
+        'GET',
+        `${grid.url}/events/e1`,
+        sent === undefined ? {} : { headers: { 'x-request-id': sent } },
+      );
+      const id = reply.headers['x-request-id'];
+      expect(id, String(sent)).toMatch(/^[0-9a-f-]{36}$/);
+      expect(reply.json<{ received: Received }>().received.headers['x-request-id']).toBe(id);
+    }
   });
 
   it('passes bodies of any content type, and bodies that are not valid JSON, to the unit untouched', async () => {

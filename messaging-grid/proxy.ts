@@ -5,6 +5,7 @@ import { RetryLaterError } from '../common/errors.js';
 import { sendError } from '../common/http-errors.js';
 import type { HttpServer } from '../common/http-server.js';
 import type { Logger } from '../common/logger.js';
+import { REQUEST_ID_HEADER } from '../common/request-id.js';
 import { UnitFailedError, UnitTimeoutError } from './grid-errors.js';
 import { NO_UNIT, type FailoverReason, type GridMetrics } from './grid-metrics.js';
 import { Rendezvous } from './rendezvous.js';
@@ -173,7 +174,7 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
     } else {
       unit = rendezvous(ready).pick(key)!;
     }
-    const headers = forwardedHeaders(request.headers);
+    const headers = forwardedHeaders(request);
     let order: readonly UnitTarget[] | undefined;
     const next = (attempt: number): UnitTarget | undefined => {
       if (attempt >= MAX_RETRIES) return undefined;
@@ -286,15 +287,41 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
   };
 }
 
-/** The request headers a unit needs; everything else (cookies, hop-by-hop, host) stays at the grid. */
-function forwardedHeaders(incoming: IncomingHttpHeaders): Record<string, string> {
+/**
+ * Headers that describe one connection, not the request (RFC 9110 §7.6.1), and those the grid sets
+ * itself for its own connection to the unit: never passed on.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+/**
+ * The request's headers as the unit gets them: every end-to-end header the client sent (so one
+ * added later is not silently lost), minus hop-by-hop ones and those named in `Connection`, plus the
+ * request's id (the client's `x-request-id`, or the one the grid made), which the unit logs and returns.
+ */
+function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  const incoming = request.headers;
+  const named = incoming.connection;
+  const alsoHopByHop = named === undefined ? undefined : new Set(named.toLowerCase().split(/\s*,\s*/));
   const headers: Record<string, string> = {};
-  const contentType = incoming['content-type'];
-  if (contentType !== undefined) headers['content-type'] = contentType;
-  const key = incoming['idempotency-key'];
-  if (key !== undefined) headers['idempotency-key'] = Array.isArray(key) ? key.join(', ') : key;
-  const accept = incoming.accept;
-  if (accept !== undefined) headers.accept = accept;
+  for (const name in incoming) {
+    if (HOP_BY_HOP.has(name) || alsoHopByHop?.has(name)) continue;
+    const value = incoming[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers[REQUEST_ID_HEADER] = request.id;
   return headers;
 }
 
