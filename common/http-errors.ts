@@ -1,5 +1,17 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { SplitBrainProtectionError } from 'hazelcast-client';
+import {
+  ClientNotActiveError,
+  ClientOfflineError,
+  HazelcastInstanceNotActiveError,
+  IndeterminateOperationStateError,
+  IOError,
+  MemberLeftError,
+  NoDataMemberInClusterError,
+  OperationTimeoutError,
+  SplitBrainProtectionError,
+  TargetDisconnectedError,
+  TargetNotMemberError,
+} from 'hazelcast-client';
 import { apiFormatRule } from './api-formats.js';
 import { ID_PATTERN, ID_RULE } from './api-schemas.js';
 import { RetryLaterError, SpacegridError } from './errors.js';
@@ -72,6 +84,32 @@ function fromGridClient(error: unknown): SpacegridError | undefined {
       'NOT_READY',
       'the grid members this unit reaches are cut off from the majority of the cluster (a network split): try again',
       2,
+    );
+  }
+  // Refused before anything was sent: untouched, so the grid may send the request to another unit.
+  if (
+    error instanceof ClientOfflineError ||
+    error instanceof ClientNotActiveError ||
+    error instanceof HazelcastInstanceNotActiveError ||
+    error instanceof NoDataMemberInClusterError
+  ) {
+    return new RetryLaterError('NOT_READY', 'the grid is unreachable from this unit: try again', 1);
+  }
+  // Lost on the way: the operation may have taken effect. Not NOT_READY, so nothing repeats it
+  // blindly; the client repeats it with its Idempotency-Key, which finds the first effect.
+  if (
+    error instanceof TargetDisconnectedError ||
+    error instanceof IOError ||
+    error instanceof MemberLeftError ||
+    error instanceof TargetNotMemberError ||
+    error instanceof OperationTimeoutError ||
+    error instanceof IndeterminateOperationStateError
+  ) {
+    return new SpacegridError(
+      'GRID_UNAVAILABLE',
+      503,
+      'the grid failed during the operation; whether it took effect is unknown: repeat it with the same Idempotency-Key',
+      { cause: error },
     );
   }
   return undefined;

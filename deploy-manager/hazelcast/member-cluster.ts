@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { ServiceUnavailableError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { PortInUseError, startMember, type MemberHandle } from './member-jvm.js';
+import { PortInUseError, startMember, type MemberHandle, type StartMemberOptions } from './member-jvm.js';
 import { lastClusterSize, settlesWithin, tail } from './member-log.js';
 import { consecutive, freePortRange } from './member-ports.js';
 
 const POLL_MS = 100;
 
-/** A cluster of members on consecutive ports of 127.0.0.1. */
+/** A cluster of members on consecutive ports of one address (127.0.0.1 by default). */
 export interface ClusterHandle {
   readonly clusterName: string;
   /** `['127.0.0.1:5701', ...]`: what a client needs as `network.clusterMembers`. */
@@ -22,6 +22,8 @@ export interface ClusterHandle {
 export interface StartClusterOptions {
   jarPath: string;
   clusterName: string;
+  /** The address every member binds to and is reached at (one of this host's); default 127.0.0.1. */
+  host?: string;
   /** The first member's port; the others follow it. */
   basePort: number;
   count: number;
@@ -33,7 +35,30 @@ export interface StartClusterOptions {
   startTimeoutMs?: number;
   /** Default: `member.yaml` of this folder. */
   configFile?: string;
+  /** See `StartMemberOptions.minClusterSize` (default: a majority from 3 members, none under). */
+  minClusterSize?: number;
+  /** See `StartMemberOptions.hazelcastProperties`. */
+  hazelcastProperties?: Readonly<Record<string, string>>;
   log: Logger;
+}
+
+/** What every member of a cluster started from `opts` is started with, besides its own port. */
+export function sharedMemberOptions(
+  opts: StartClusterOptions,
+  ports: readonly number[],
+): Omit<StartMemberOptions, 'port' | 'logFile'> {
+  return {
+    jarPath: opts.jarPath,
+    clusterName: opts.clusterName,
+    host: opts.host,
+    memberPorts: ports,
+    heapMb: opts.heapMb,
+    startTimeoutMs: opts.startTimeoutMs,
+    configFile: opts.configFile,
+    minClusterSize: opts.minClusterSize,
+    hazelcastProperties: opts.hazelcastProperties,
+    log: opts.log,
+  };
 }
 
 /**
@@ -46,7 +71,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
   // Another process (a parallel test run) may take a port between our probe and the JVM's bind.
   let from = opts.basePort;
   for (let attempt = 1; ; attempt++) {
-    const ports = await freePortRange(from, opts.count);
+    const ports = await freePortRange(from, opts.count, opts.host);
     try {
       return await startClusterOn(ports, opts);
     } catch (err) {
@@ -64,15 +89,10 @@ async function startClusterOn(ports: number[], opts: StartClusterOptions): Promi
   const results = await Promise.allSettled(
     ports.map((port) =>
       startMember({
-        jarPath: opts.jarPath,
-        clusterName,
+        ...sharedMemberOptions(opts, ports),
         port,
-        memberPorts: ports,
         logFile: join(opts.logDir, `member-${port}.log`),
-        heapMb: opts.heapMb,
         startTimeoutMs,
-        configFile: opts.configFile,
-        log,
       }),
     ),
   );

@@ -11,7 +11,7 @@ import { HOST, canConnect } from './member-ports.js';
 /** A running Hazelcast member JVM. */
 export interface MemberHandle {
   readonly port: number;
-  /** `127.0.0.1:<port>`, as clients and the other members reach it. */
+  /** `<host>:<port>` (`127.0.0.1:<port>` by default), as clients and the other members reach it. */
   readonly address: string;
   readonly pid: number;
   readonly logFile: string;
@@ -29,8 +29,37 @@ export interface StartMemberOptions {
   jarPath: string;
   clusterName: string;
   port: number;
-  /** The ports of every member of the cluster (this one included), all on 127.0.0.1. */
-  memberPorts: number[];
+  /**
+   * The address this member binds to, and is reached at by clients and the other members: one of
+   * this host's (of its network namespace, with `commandPrefix`). Default 127.0.0.1.
+   */
+  host?: string;
+  /** The ports of every member of the cluster (this one included), all on `host`. */
+  memberPorts?: readonly number[];
+  /**
+   * `host:port` of every member of the cluster (this one included), when they are not all on
+   * `host` (a cluster across hosts). Replaces `memberPorts`.
+   */
+  memberAddresses?: readonly string[];
+  /**
+   * Members that must see each other before the data maps serve (member.yaml's split-brain
+   * protection), so a minority cut off by the network refuses reads and writes. Default: a
+   * majority of the members when they are 3 or more; 1 (no protection) under 3, where no side of
+   * a split can hold a majority.
+   */
+  minClusterSize?: number;
+  /**
+   * Hazelcast properties (`hazelcast.*`) given to the JVM as system properties, for those that
+   * member.yaml does not set: for example `hazelcast.max.no.heartbeat.seconds` (how soon a silent
+   * member is dropped, 60 by default) or `hazelcast.merge.first.run.delay.seconds` (how soon
+   * the halves of a split cluster look for each other, 300 by default).
+   */
+  hazelcastProperties?: Readonly<Record<string, string>>;
+  /**
+   * Words put before the command that starts the JVM, such as `['ip', 'netns', 'exec', 'hz-a']`
+   * to run the member in a network namespace of its own. They must exec the rest, not fork it.
+   */
+  commandPrefix?: readonly string[];
   logFile: string;
   /** Maximum heap; default 512. */
   heapMb?: number;
@@ -71,17 +100,21 @@ const JDK_MODULE_FLAGS = [
  */
 export async function startMember(opts: StartMemberOptions): Promise<MemberHandle> {
   const { port, logFile, log } = opts;
+  const host = opts.host ?? HOST;
   const startTimeoutMs = opts.startTimeoutMs ?? 90_000;
   const stopTimeoutMs = opts.stopTimeoutMs ?? 30_000;
-  await mkdir(dirname(logFile), { recursive: true });
-
-  const fd = openSync(logFile, 'a');
-  const offset = fstatSync(fd).size;
-  writeSync(fd, `--- spacegrid: starting hazelcast member on port ${port} at ${new Date().toISOString()}\n`);
   const withSetpriv = await hasSetpriv();
   if (!withSetpriv)
     log.warn({ port }, 'setpriv --pdeathsig is not available: the member outlives a killed parent');
   const [command, args] = commandLine(opts, withSetpriv);
+  await mkdir(dirname(logFile), { recursive: true });
+
+  const fd = openSync(logFile, 'a');
+  const offset = fstatSync(fd).size;
+  writeSync(
+    fd,
+    `--- spacegrid: starting hazelcast member on ${host}:${port} at ${new Date().toISOString()}\n`,
+  );
   const started = Date.now();
   // A process group of its own: a Ctrl-C in the terminal reaches the manager alone, which stops
   // the members last, after the data is safe. pdeathsig (above) still ends it if the manager dies.
@@ -120,23 +153,29 @@ export async function startMember(opts: StartMemberOptions): Promise<MemberHandl
   for (;;) {
     if (exitCode !== undefined) throw startFailure(opts, exitCode, spawnError, await readLog());
     const text = await readLog();
-    if (/ is STARTED\b/.test(text) && (await canConnect(port))) break;
+    if (/ is STARTED\b/.test(text) && (await canConnect(port, host))) break;
     if (Date.now() > deadline) {
       await kill();
       throw new ServiceUnavailableError(
         'Hazelcast',
-        `The Hazelcast member on port ${port} did not start within ${startTimeoutMs / 1000} s; last lines of ${logFile}:\n${tail(text)}`,
+        `The Hazelcast member on ${host}:${port} did not start within ${startTimeoutMs / 1000} s; last lines of ${logFile}:\n${tail(text)}`,
       );
     }
     await settlesWithin(exited, POLL_MS);
   }
   const pid = child.pid ?? 0;
-  log.info({ port, pid, ms: Date.now() - started, logFile }, 'hazelcast member started');
-  return { port, address: `${HOST}:${port}`, pid, logFile, exited, readLog, stop, kill };
+  log.info({ host, port, pid, ms: Date.now() - started, logFile }, 'hazelcast member started');
+  return { port, address: `${host}:${port}`, pid, logFile, exited, readLog, stop, kill };
 }
 
 function commandLine(opts: StartMemberOptions, withSetpriv: boolean): [string, string[]] {
-  const members = opts.memberPorts.map((p) => `${HOST}:${p}`).join(',');
+  const host = opts.host ?? HOST;
+  const members = opts.memberAddresses ?? (opts.memberPorts ?? [opts.port]).map((p) => `${host}:${p}`);
+  const protection = splitBrainProtection(members.length, opts.minClusterSize);
+  const hazelcastProperties = Object.entries(opts.hazelcastProperties ?? {}).map(([name, value]) => {
+    if (!name.startsWith('hazelcast.')) throw new Error(`${name} is not a Hazelcast property (hazelcast.*)`);
+    return `-D${name}=${value}`;
+  });
   const javaArgs = [
     `-Xmx${opts.heapMb ?? 512}m`,
     '-XX:+ExitOnOutOfMemoryError',
@@ -145,13 +184,38 @@ function commandLine(opts: StartMemberOptions, withSetpriv: boolean): [string, s
     `-Dhazelcast.config=${opts.configFile ?? defaultConfigFile()}`,
     `-Dspacegrid.hz.cluster-name=${opts.clusterName}`,
     `-Dspacegrid.hz.port=${opts.port}`,
-    `-Dspacegrid.hz.members=${members}`,
+    `-Dspacegrid.hz.host=${host}`,
+    `-Dspacegrid.hz.members=${members.join(',')}`,
+    `-Dspacegrid.hz.split-brain-protection=${protection.enabled}`,
+    `-Dspacegrid.hz.min-cluster-size=${protection.minimum}`,
     '-Dhazelcast.shutdownhook.policy=GRACEFUL',
     '-Dhazelcast.phone.home.enabled=false',
+    ...hazelcastProperties,
     '-jar',
     opts.jarPath,
   ];
-  return withSetpriv ? ['setpriv', ['--pdeathsig', 'TERM', '--', 'java', ...javaArgs]] : ['java', javaArgs];
+  const java = withSetpriv
+    ? ['setpriv', '--pdeathsig', 'TERM', '--', 'java', ...javaArgs]
+    : ['java', ...javaArgs];
+  const [command, ...args] = [...(opts.commandPrefix ?? []), ...java];
+  return [command!, args];
+}
+
+/**
+ * The split-brain protection member.yaml gets for a cluster of `members`: a majority by default,
+ * none under 3 members. Hazelcast takes no minimum under 2, so "none" is a switch, not a size.
+ */
+export function splitBrainProtection(
+  members: number,
+  minClusterSize?: number,
+): { enabled: boolean; minimum: number } {
+  const minimum = minClusterSize ?? (members < 3 ? 1 : Math.floor(members / 2) + 1);
+  if (!Number.isInteger(minimum) || minimum < 1 || minimum > members) {
+    throw new RangeError(
+      `minClusterSize must be a whole number from 1 to ${members} (the members), not ${minimum}`,
+    );
+  }
+  return { enabled: minimum >= 2, minimum: Math.max(minimum, 2) };
 }
 
 /**

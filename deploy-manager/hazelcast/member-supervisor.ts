@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../common/errors.js';
-import { startCluster, type StartClusterOptions } from './member-cluster.js';
+import { sharedMemberOptions, startCluster, type StartClusterOptions } from './member-cluster.js';
 import { memberHealth, type MemberHealth } from './member-health.js';
 import { startMember, type MemberHandle } from './member-jvm.js';
 
@@ -7,7 +7,7 @@ export type MemberState = 'starting' | 'ready' | 'stopped' | 'failed';
 
 /** One member as the supervisor sees it: what the admin API shows an operator. */
 export interface MemberStatus {
-  /** `127.0.0.1:5701`. */
+  /** `127.0.0.1:5701` (`<host>:<port>`). */
   address: string;
   /**
    * `ready`: the JVM runs, and its health endpoint says it is ACTIVE and saw every member since it
@@ -191,15 +191,12 @@ export class MemberSupervisor {
     this.enter(member, 'starting', `restart ${member.status.restarts}: starting its JVM`);
     try {
       const handle = await startMember({
-        jarPath: options.jarPath,
-        clusterName: options.clusterName,
+        ...sharedMemberOptions(
+          options,
+          this.members.map((m) => m.port),
+        ),
         port: member.port,
-        memberPorts: this.members.map((m) => m.port),
         logFile: member.logFile,
-        heapMb: options.heapMb,
-        startTimeoutMs: options.startTimeoutMs,
-        configFile: options.configFile,
-        log: options.log,
       });
       member.handle = handle;
       member.misses = 0;

@@ -1,0 +1,41 @@
+import {
+  ClientOfflineError,
+  HazelcastInstanceNotActiveError,
+  IOError,
+  OperationTimeoutError,
+  SplitBrainProtectionError,
+  TargetDisconnectedError,
+} from 'hazelcast-client';
+import { describe, expect, it } from 'vitest';
+import { createHttpServer } from './http-server.js';
+import { silentLogger } from './logger.js';
+
+/** What a unit answers when its grid client fails in each way (the client's own error classes). */
+describe('grid client failures as HTTP answers', () => {
+  const cases: Array<[string, Error, number, string, string]> = [
+    ['offline (reconnecting)', new ClientOfflineError(), 503, 'NOT_READY', '1'],
+    ['client shut down', new HazelcastInstanceNotActiveError('gone'), 503, 'NOT_READY', '1'],
+    ['minority side of a split', new SplitBrainProtectionError('split'), 503, 'NOT_READY', '2'],
+    ['connection lost mid-operation', new TargetDisconnectedError('lost'), 503, 'GRID_UNAVAILABLE', '1'],
+    ['I/O failure', new IOError('io'), 503, 'GRID_UNAVAILABLE', '1'],
+    ['operation timed out', new OperationTimeoutError('slow'), 503, 'GRID_UNAVAILABLE', '1'],
+  ];
+
+  it.each(cases)(
+    '%s: %i %s with Retry-After, never a 500',
+    async (_name, error, status, code, retryAfter) => {
+      const app = createHttpServer({ log: silentLogger });
+      app.get('/fail', async () => {
+        throw error;
+      });
+      try {
+        const answer = await app.inject({ method: 'GET', url: '/fail' });
+        expect(answer.statusCode).toBe(status);
+        expect(answer.headers['retry-after']).toBe(retryAfter);
+        expect(answer.json()).toEqual({ error: { code, message: expect.any(String) } });
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
