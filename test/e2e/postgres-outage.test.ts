@@ -145,9 +145,9 @@ describe('a Postgres outage of two minutes under a steady load', () => {
       statuses.join(),
     ).toBe(true);
     expect(report.statusCodes['429'] ?? 0).toBeGreaterThan(0);
-    // New work stops at the bound; past it only work finishing what was granted before (a purchase
-    // or release settling, an expiry) adds a change, at most one per such hold: a few here.
-    expect(largest).toBeGreaterThanOrEqual(OUTBOX_MAX_ENTRIES);
+    // New work stops at a bound (the entries' or the age's, whichever comes first on this machine);
+    // past it only work finishing what was granted before (a purchase or release settling, an
+    // expiry) adds a change, at most one per such hold: a few here.
     expect(largest).toBeLessThanOrEqual(OUTBOX_MAX_ENTRIES + 50);
     // After Postgres returned the grid took writes again...
     const lastSeconds = report.series.filter((p) => p.atMs > report.elapsedMs - 10_000);
