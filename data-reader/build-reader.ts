@@ -94,11 +94,15 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
             ? { ready: false, reason: grid.reason }
             : {
                 ready: false,
-                reason: 'warming the grid from Postgres',
+                reason: warmer!.waitingFor ?? 'warming the grid from Postgres',
                 details: { ...warmer!.progress.state },
               },
       );
-      app.get('/status', async () => ({ warm, progress: warmer!.progress.state }));
+      app.get('/status', async () => ({
+        warm,
+        waitingFor: warmer!.waitingFor ?? null,
+        progress: warmer!.progress.state,
+      }));
       await app.listen({ port: config.port, host: config.host });
       url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
       checking = check();

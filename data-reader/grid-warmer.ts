@@ -16,17 +16,23 @@ export interface WarmerOptions {
   queue: Queue;
   log: Logger;
   readerId: string;
-  drainTimeoutMs?: number;
 }
 
 /**
  * Warms an empty grid from Postgres: catalog, sections with active holds and seat maps, closed
  * holds, auctions with their newest bids; then sets the warm flag that lets units serve. If the
  * grid is already warm (units kept running, or a member survived) it does nothing.
+ *
+ * It never warms from a Postgres that is behind what the lost grid had acknowledged: not while
+ * changes are still queued for the writers, not while it cannot see the queue, and not while a
+ * change waits in the repair queue (or behind one). It waits instead, and `waitingFor` says why;
+ * warming from behind would bring back old versions, and new changes would reuse their numbers.
  */
 export class GridWarmer {
   readonly progress: Progress;
   private warming = false;
+  private blocked: string | undefined;
+  private lastBlockedLog = 0;
 
   constructor(private readonly options: WarmerOptions) {
     this.progress = new Progress(options.log);
@@ -36,14 +42,33 @@ export class GridWarmer {
     return this.warming;
   }
 
+  /** Why the grid is not being warmed now, in words for an operator (undefined: it is not waiting). */
+  get waitingFor(): string | undefined {
+    return this.blocked;
+  }
+
   async isWarm(): Promise<boolean> {
     return (await this.options.maps.meta.get(WARM_FLAG)) != null;
   }
 
-  /** Returns true if this call warmed the grid, false if it was warm or another reader is warming it. */
+  /**
+   * Returns true if this call warmed the grid; false if it was warm, another reader is warming it,
+   * or Postgres cannot be shown to be complete yet (then `waitingFor` says why; call again later).
+   */
   async warmIfCold(): Promise<boolean> {
     const { maps, log, readerId } = this.options;
-    if (this.warming || (await this.isWarm())) return false;
+    if (this.warming || (await this.isWarm())) {
+      this.blocked = undefined;
+      return false;
+    }
+    this.blocked = await this.behind();
+    if (this.blocked !== undefined) {
+      if (Date.now() - this.lastBlockedLog > 5_000) {
+        this.lastBlockedLog = Date.now();
+        log.warn({ reason: this.blocked }, 'the grid is empty, but Postgres is not complete yet: waiting');
+      }
+      return false;
+    }
     const holder = await maps.meta.putIfAbsent(WARMING_LOCK, readerId, 120_000);
     if (holder != null && holder !== readerId) {
       log.info({ holder }, 'another data reader is warming the grid');
@@ -53,7 +78,6 @@ export class GridWarmer {
     const started = performance.now();
     try {
       log.info('the grid is empty: warming it from Postgres');
-      await this.waitForDrain();
       await loadEvents(this.options.pool, maps, this.progress);
       await loadSections(this.options.pool, maps, this.progress);
       await loadHolds(this.options.pool, maps, this.progress);
@@ -72,32 +96,27 @@ export class GridWarmer {
     }
   }
 
-  /** Changes still on the queue are not in Postgres yet: loading before they land would lose them. */
-  private async waitForDrain(): Promise<void> {
-    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 60_000);
-    let lastLog = 0;
-    for (;;) {
-      let pending: number;
-      try {
-        const counts = await this.options.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        pending = Object.values(counts).reduce((a, b) => a + b, 0);
-      } catch (err) {
-        this.options.log.warn({ err }, 'cannot see the change queue: warming from Postgres as it is');
-        return;
-      }
-      if (pending === 0) return;
-      if (Date.now() > deadline) {
-        this.options.log.warn(
-          { pending },
-          'the change queue did not drain in time: warming from Postgres as it is',
-        );
-        return;
-      }
-      if (Date.now() - lastLog > 1_000) {
-        lastLog = Date.now();
-        this.options.log.info({ pending }, 'waiting for the data writers to drain the change queue');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  /** Why Postgres may be behind what the grid had acknowledged, or undefined when it is complete. */
+  private async behind(): Promise<string | undefined> {
+    let queued: number;
+    try {
+      const counts = await this.options.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      queued = Object.values(counts).reduce((a, b) => a + b, 0);
+    } catch {
+      return 'the change queue cannot be seen (is Redis up?): changes still queued may not be in Postgres yet';
     }
+    if (queued > 0)
+      return `${queued} changes are still queued for the data writers: Postgres is behind until they are written`;
+    const { rows } = await this.options.pool.query<{ repairs: string; held: string }>(
+      'SELECT (SELECT count(*) FROM change_repairs) AS repairs, (SELECT count(*) FROM change_held_back) AS held',
+    );
+    const repairs = Number(rows[0]?.repairs ?? 0);
+    const held = Number(rows[0]?.held ?? 0);
+    if (repairs + held > 0)
+      return (
+        `${repairs} changes wait for repair in the write-behind (and ${held} behind them): resolve them ` +
+        '(GET /admin/repairs) first, or warming would lose them'
+      );
+    return undefined;
   }
 }

@@ -33,16 +33,21 @@ async function waitUntil(what: string, url: string, timeoutMs: number, log: Logg
   const deadline = Date.now() + timeoutMs;
   let lastNote = Date.now();
   for (;;) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
+    // Not ready yet: what the process says is missing, for the operator watching the start.
+    const why = await fetch(url).then(
+      async (r) =>
+        r.ok
+          ? undefined
+          : (((await r.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ??
+            `HTTP ${r.status}`),
+      (err: Error) => err.message,
     );
-    if (ok) return;
+    if (why === undefined) return;
     if (Date.now() > deadline)
-      throw new Error(`${what} did not become ready at ${url} within ${timeoutMs / 1000} s`);
+      throw new Error(`${what} did not become ready at ${url} within ${timeoutMs / 1000} s: ${why}`);
     if (Date.now() - lastNote > 5_000) {
       lastNote = Date.now();
-      log.info({ url }, `waiting for ${what}`);
+      log.info({ url, reason: why }, `waiting for ${what}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -133,18 +138,20 @@ export function buildDeployment(
         external.start();
       }
 
+      // The reader warms the grid only from a complete Postgres: the writers must first store
+      // whatever is still queued, so they start before the reader's warm-up is waited for.
       const reader = child('data-reader', 'data-reader', config.readerPort);
+      const writer = child('data-writer', 'data-writer', config.writerPort, { ADMIN_TOKEN: adminToken });
       supervisor.start(reader);
+      supervisor.start(writer);
+      await waitUntil(writer.name, `${writer.url}/healthz`, 60_000, log);
+      supervisor.markRunning(writer.name);
       await waitUntil('the data reader to warm the grid', `${reader.url}/readyz`, 600_000, log);
       supervisor.markRunning(reader.name);
-      for (const spec of [
-        child('data-writer', 'data-writer', config.writerPort, { ADMIN_TOKEN: adminToken }),
-        child('data-pump', 'data-pump', config.pumpPort),
-      ]) {
-        supervisor.start(spec);
-        await waitUntil(spec.name, `${spec.url}/healthz`, 60_000, log);
-        supervisor.markRunning(spec.name);
-      }
+      const pump = child('data-pump', 'data-pump', config.pumpPort);
+      supervisor.start(pump);
+      await waitUntil(pump.name, `${pump.url}/healthz`, 60_000, log);
+      supervisor.markRunning(pump.name);
       await fleet.startInitial(config.units);
       const grid = child('grid', 'messaging-grid', config.port, {
         UNIT_URLS: fleet.routedUrls.join(','),
