@@ -16,6 +16,7 @@ import { ensureHazelcastJar } from './hazelcast/hazelcast-jar.js';
 import { MemberSupervisor } from './hazelcast/member-supervisor.js';
 import { LiveMetrics } from './live/live-metrics.js';
 import { asIs, formatLogLine } from './log-lines.js';
+import { notReadyReason } from './readiness-probe.js';
 import { UnitFleet } from './unit-fleet.js';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -34,14 +35,7 @@ async function waitUntil(what: string, url: string, timeoutMs: number, log: Logg
   let lastNote = Date.now();
   for (;;) {
     // Not ready yet: what the process says is missing, for the operator watching the start.
-    const why = await fetch(url).then(
-      async (r) =>
-        r.ok
-          ? undefined
-          : (((await r.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ??
-            `HTTP ${r.status}`),
-      (err: Error) => err.message,
-    );
+    const why = await notReadyReason(url);
     if (why === undefined) return;
     if (Date.now() > deadline)
       throw new Error(`${what} did not become ready at ${url} within ${timeoutMs / 1000} s: ${why}`);

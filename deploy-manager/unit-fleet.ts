@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import type { ChildSpec, ChildSupervisor } from './child-supervisor.js';
 import type { GridUnit } from './grid-admin-client.js';
+import { notReadyReason } from './readiness-probe.js';
 
 export type UnitState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed';
 
@@ -264,12 +265,12 @@ export class UnitFleet {
   private async untilReady(member: Member, giveUp: () => boolean): Promise<boolean> {
     const deadline = Date.now() + this.readyTimeoutMs;
     while (Date.now() < deadline && !giveUp()) {
-      const answer = await probe(`${member.spec.url}/readyz`);
-      if (answer.ok) {
+      const why = await notReadyReason(`${member.spec.url}/readyz`);
+      if (why === undefined) {
         this.mark(member, true, 'ready');
         return true;
       }
-      member.reason = answer.reason;
+      member.reason = why;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     return false;
@@ -298,16 +299,5 @@ export class UnitFleet {
     member.ready = ready;
     if (ready) member.readyAt = readyAt;
     member.reason = reason;
-  }
-}
-
-async function probe(url: string): Promise<{ ok: boolean; reason: string }> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    const text = await response.text();
-    if (response.ok) return { ok: true, reason: 'ready' };
-    return { ok: false, reason: `readyz answered ${response.status}: ${text.slice(0, 120)}` };
-  } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
 }
