@@ -57,7 +57,7 @@ export class ChangeStore {
       return true;
     } catch (err) {
       if (classifyWriteError(err) === 'transient')
-        throw new TransientWriteError(describe(err), { cause: err });
+        throw new TransientWriteError(describeFailure(err), { cause: err });
       return false;
     }
   }
@@ -134,7 +134,8 @@ export async function tryInSavepoint(client: PoolClient, work: () => Promise<voi
     await client.query('RELEASE SAVEPOINT change');
     return undefined;
   } catch (err) {
-    if (classifyWriteError(err) === 'transient') throw new TransientWriteError(describe(err), { cause: err });
+    if (classifyWriteError(err) === 'transient')
+      throw new TransientWriteError(describeFailure(err), { cause: err });
     await client.query('ROLLBACK TO SAVEPOINT change');
     return err;
   }
@@ -152,7 +153,7 @@ export async function addRepair(client: PoolClient, record: ChangeRecord, error:
       record.key,
       record.version,
       JSON.stringify(record),
-      describe(error),
+      describeFailure(error),
       sqlstateOf(error),
     ],
   );
@@ -188,7 +189,8 @@ function groupByKey(records: readonly ChangeRecord[]): ChangeRecord[][] {
   return [...groups.values()];
 }
 
-export function describe(err: unknown): string {
+/** A failure in words, with its SQLSTATE when Postgres gave one. */
+export function describeFailure(err: unknown): string {
   const state = sqlstateOf(err);
   const message = err instanceof Error ? err.message : String(err);
   return state ? `${message} (SQLSTATE ${state})` : message;

@@ -3,7 +3,7 @@ import type { ChangeRecord } from '../common/change-record.js';
 import type { Logger } from '../common/logger.js';
 import { lockKeys } from './change-keys.js';
 import { writeRecords } from './change-sql.js';
-import { addRepair, describe, inTransaction, tryInSavepoint } from './change-store.js';
+import { addRepair, describeFailure, inTransaction, tryInSavepoint } from './change-store.js';
 
 /** A change in repair, as `GET /admin/repairs` lists it. */
 export interface RepairItem {
@@ -95,9 +95,9 @@ export class RepairDesk {
         await client.query(
           `UPDATE change_repairs SET attempts = attempts + 1, last_failed_at = now(), error = $2, change = $3
             WHERE repair_id = $1`,
-          [id, describe(failure), JSON.stringify(change)],
+          [id, describeFailure(failure), JSON.stringify(change)],
         );
-        return { status: 'failed', written: 0, error: describe(failure), repairId: id };
+        return { status: 'failed', written: 0, error: describeFailure(failure), repairId: id };
       }
       await client.query('DELETE FROM change_repairs WHERE repair_id = $1', [id]);
       const after = await this.writeHeldBack(client, row);
@@ -156,7 +156,7 @@ export class RepairDesk {
         'SELECT repair_id FROM change_repairs WHERE aggregate = $1 AND key = $2',
         [row.aggregate, row.key],
       );
-      return { status: 'failed', written, error: describe(failure), repairId: next[0]?.repair_id };
+      return { status: 'failed', written, error: describeFailure(failure), repairId: next[0]?.repair_id };
     }
     return { status: 'resolved', written };
   }
