@@ -1,5 +1,5 @@
 import { addBuckets, bucketsBetween, histogramQuantile, type Buckets } from './histogram-quantile.js';
-import { parsePrometheusText, type Sample } from './prometheus-text.js';
+import { parsePrometheusText } from './prometheus-text.js';
 
 /** What one scrape of the messaging grid's `/metrics` says, per target unit (`none`: the grid itself). */
 export interface GridScrape {
@@ -67,7 +67,7 @@ export function readUnitScrape(text: string): UnitScrape {
 export function readHistogram(text: string, name: string): Buckets {
   const buckets: Buckets = new Map();
   const bucketName = `${name}_bucket`;
-  for (const sample of parsePrometheusText(text, (n) => n === bucketName) as Sample[])
+  for (const sample of parsePrometheusText(text, (n) => n === bucketName))
     buckets.set(bound(sample.labels.le), (buckets.get(bound(sample.labels.le)) ?? 0) + sample.value);
   return buckets;
 }
