@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/logger.js';
 import { BODY_LIMIT, buildGrid, type Grid } from './build-grid.js';
 import type { GridConfig } from './grid-config.js';
-import { rank } from './rendezvous.js';
+import { rank } from '../common/rendezvous.js';
 import { routingKey } from './routing-key.js';
 import type { UnitStatus } from './unit-pool.js';
 

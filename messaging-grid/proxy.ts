@@ -8,7 +8,7 @@ import type { Logger } from '../common/logger.js';
 import { REQUEST_ID_HEADER } from '../common/request-id.js';
 import { UnitFailedError, UnitTimeoutError } from './grid-errors.js';
 import { NO_UNIT, type FailoverReason, type GridMetrics } from './grid-metrics.js';
-import { Rendezvous } from './rendezvous.js';
+import { Rendezvous } from '../common/rendezvous.js';
 import { routingKey } from './routing-key.js';
 import { describeError, type UnitPool, type UnitTarget } from './unit-pool.js';
 
