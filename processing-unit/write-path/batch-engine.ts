@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent } from '../../common/change-record.js';
 import { ContentionError, RetryLaterError, SpacegridError } from '../../common/errors.js';
 import type { JsonMap, Versioned } from '../../common/json-map.js';
@@ -230,6 +231,10 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
         return outcomes;
       }
       this.lastCommitted.delete(key);
+      // A first failure is usually a stale cache: re-read at once. Failing again means another unit
+      // is writing this key right now: back off a random, growing while (up to 64 ms), so the two do
+      // not collide in lockstep until the attempts run out (seen on a loaded machine: 429s).
+      if (attempt > 1) await sleep(Math.random() * Math.min(2 ** attempt, 64));
     }
     this.options.log.warn({ key, attempts: this.maxAttempts }, 'cas retry limit');
     throw new ContentionError(key, this.maxAttempts);
