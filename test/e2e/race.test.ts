@@ -31,6 +31,11 @@ describe('1,000 concurrent single-seat holds on 300 seats, through both units at
       ),
     );
     const statuses = answers.map((r) => r.status);
+    const other = answers.filter((r) => r.status !== 201 && r.status !== 409);
+    if (other.length > 0)
+      console.log(
+        `other answers: ${JSON.stringify(other.slice(0, 3).map((r) => [r.status, r.body]))} (${other.length})`,
+      );
     expect(statuses.filter((s) => s === 201)).toHaveLength(300);
     expect(statuses.filter((s) => s === 409)).toHaveLength(700);
     expect(new Set(answers.filter((r) => r.status === 409).map((r) => r.body.error.code))).toEqual(
