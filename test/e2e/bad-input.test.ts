@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type HttpAnswer } from '../support/http.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { startSystem, waitFor, type TestSystem } from '../support/system.js';
 
 /** Bad input gets a clear 4xx in the shape of API.md — never a 5xx — and harms nothing stored. */
 describe('bad input', () => {
@@ -360,10 +360,18 @@ describe('bad input', () => {
     const answer = await http('POST', `${base}/events`, { ...event, id: 'astral', name });
     expect(answer.status).toBe(201);
     expect(answer.body.name).toBe(name);
-    await system.drained();
-    const { rows } = await system.db.query<{ name: string }>('SELECT name FROM events WHERE event_id = $1', [
-      'astral',
-    ]);
+    // drained() can answer before the pump has even seen the new change: wait for the row itself.
+    let rows: Array<{ name: string }> = [];
+    await waitFor(
+      async () => {
+        rows = (
+          await system.db.query<{ name: string }>('SELECT name FROM events WHERE event_id = $1', ['astral'])
+        ).rows;
+        return rows.length > 0;
+      },
+      30_000,
+      'the event in Postgres',
+    );
     expect(rows).toEqual([{ name }]);
   });
 
