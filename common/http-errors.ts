@@ -14,7 +14,7 @@ import {
 } from 'hazelcast-client';
 import { apiFormatRule } from './api-formats.js';
 import { ID_PATTERN, ID_RULE } from './api-schemas.js';
-import { RetryLaterError, SpacegridError } from './errors.js';
+import { RetryLaterError, SpacegridError, type ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** The error body of API.md. */
@@ -22,7 +22,7 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
@@ -30,7 +30,7 @@ export function errorBody(code: string, message: string, details?: Record<string
  * Fastify's own errors for bad requests, by code: what they mean in API.md terms, with a message
  * of ours where Fastify's is unclear or echoes the whole path.
  */
-const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'VALIDATION_FAILED' },

@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { ApiErrorCode } from './errors.js';
 import { errorBody } from './http-errors.js';
 import type { Logger } from './logger.js';
 
@@ -23,7 +24,7 @@ export function rawHttpErrorHandlers(log: Logger): {
   function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
     // A reset or closed connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, code, message] =
+    const [status, code, message]: [number, ApiErrorCode, string] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
         : error.code === 'HPE_HEADER_OVERFLOW'

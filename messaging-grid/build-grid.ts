@@ -7,6 +7,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { guardClients } from './client-guard.js';
 import { CLIENT_LIMITS, type GridConfig } from './grid-config.js';
 import { createGridMetrics } from './grid-metrics.js';
+import { registerApiDocs } from './openapi.js';
 import { registerProxy } from './proxy.js';
 import { UnitPool } from './unit-pool.js';
 
@@ -75,6 +76,7 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     };
   };
   registerOpsRoutes(app, registry, readiness);
+  registerApiDocs(app, log.child({ module: 'openapi' }));
   // Never proxied: no unit answers admin routes on the public port, whatever it serves.
   app.all('/admin/*', async (request, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
