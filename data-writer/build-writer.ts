@@ -1,7 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
-import { Counter, Gauge, Histogram } from 'prom-client';
 import { ChangeRecordSchema, type ChangeRecord } from '../common/change-record.js';
 import { openDatabase, type Pool } from '../common/db/postgres.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
@@ -14,6 +13,7 @@ import { changeWorkerOptions } from './change-worker-options.js';
 import { RepairDesk } from './repair-desk.js';
 import { registerRepairRoutes } from './repair-routes.js';
 import type { WriterConfig } from './writer-config.js';
+import { createWriterMetrics } from './writer-metrics.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export interface DataWriter {
@@ -26,45 +26,8 @@ export interface DataWriter {
 export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
   const log = rootLog.child({ part: 'data-writer' });
   const registry = createRegistry('data-writer');
-  const written = new Counter({
-    name: 'spacegrid_writer_records_total',
-    help: 'Change records written',
-    registers: [registry],
-  });
-  const rejected = new Counter({
-    name: 'spacegrid_writer_rejected_total',
-    help: 'Jobs refused as malformed',
-    registers: [registry],
-  });
-  const batchSize = new Histogram({
-    name: 'spacegrid_writer_batch_records',
-    help: 'Change records per transaction',
-    buckets: [1, 5, 10, 50, 100, 250, 500],
-    registers: [registry],
-  });
-  const lag = new Histogram({
-    name: 'spacegrid_writer_lag_seconds',
-    help: 'From commit in the grid to commit in Postgres',
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers: [registry],
-  });
   const repairCounts = { repairs: 0, heldBack: 0 };
-  new Gauge({
-    name: 'spacegrid_writer_repairs',
-    help: 'Changes the writer could not store, waiting for repair (GET /admin/repairs)',
-    registers: [registry],
-    collect() {
-      this.set(repairCounts.repairs);
-    },
-  });
-  new Gauge({
-    name: 'spacegrid_writer_held_back',
-    help: 'Later changes waiting behind a change of their key that is in repair',
-    registers: [registry],
-    collect() {
-      this.set(repairCounts.heldBack);
-    },
-  });
+  const { written, rejected, batchSize, lag } = createWriterMetrics(registry, () => repairCounts);
   const app = createHttpServer({ log });
   let pool: Pool | undefined;
   let countTimer: NodeJS.Timeout | undefined;

@@ -10,6 +10,7 @@ import type { ChildSupervisor } from './child-supervisor.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import type { MemberStatus } from './hazelcast/member-supervisor.js';
 import type { LiveMetrics } from './live/live-metrics.js';
+import { prometheusTargets } from './prometheus-sd.js';
 import type { UnitFleet } from './unit-fleet.js';
 
 export const MAX_UNITS = 64;
@@ -71,6 +72,11 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   }));
 
   app.get('/admin/live', { onRequest }, async () => live.view());
+
+  // Prometheus HTTP service discovery (http_sd_config, with `authorization` for the token).
+  app.get('/admin/prometheus/targets', { onRequest }, async () =>
+    prometheusTargets({ host: options.host, port: options.port }, supervisor.states),
+  );
 
   app.put('/admin/units', { onRequest, schema: { body: SetUnitsBody } }, async (request, reply) => {
     const { count } = request.body;

@@ -473,12 +473,14 @@ describe('messaging grid over three units', () => {
         return ok && (value === undefined || value.test(line.slice(line.lastIndexOf(' ') + 1)));
       });
     const unit = /http:\/\/127\.0\.0\.1:\d+/;
-    expect(has('spacegrid_grid_requests_total', { status: '200', unit }, /^[1-9]\d*$/)).toBe(true);
-    expect(has('spacegrid_grid_requests_total', { status: '503', unit: 'none' }, /^[1-9]\d*$/)).toBe(true);
-    expect(has('spacegrid_grid_requests_total', { status: '413', unit: 'none' }, /^1$/)).toBe(true);
-    expect(has('spacegrid_grid_proxy_seconds_count', { unit }, /^[1-9]\d*$/)).toBe(true);
-    expect(has('spacegrid_grid_proxy_seconds_bucket', { unit, le: '0.005' })).toBe(true);
-    expect(has('spacegrid_grid_in_flight', {}, /^0$/)).toBe(true);
+    expect(has('spacegrid_grid_requests_total', { status_code: '200', unit }, /^[1-9]\d*$/)).toBe(true);
+    expect(has('spacegrid_grid_requests_total', { status_code: '503', unit: 'none' }, /^[1-9]\d*$/)).toBe(
+      true,
+    );
+    expect(has('spacegrid_grid_requests_total', { status_code: '413', unit: 'none' }, /^1$/)).toBe(true);
+    expect(has('spacegrid_grid_request_duration_seconds_count', { unit }, /^[1-9]\d*$/)).toBe(true);
+    expect(has('spacegrid_grid_request_duration_seconds_bucket', { unit, le: '0.005' })).toBe(true);
+    expect(has('spacegrid_grid_requests_in_flight', {}, /^0$/)).toBe(true);
     expect(has('spacegrid_grid_ready_units', {}, /^3$/)).toBe(true);
   });
 
@@ -642,7 +644,7 @@ describe('messaging grid under load and at shutdown', () => {
     expect((await first).status).toBe(200);
     expect((await call('GET', `${grid.url}/events/e1`)).status).toBe(200);
     const metrics = (await call('GET', `${grid.url}/metrics`)).text;
-    expect(metrics).toMatch(/^spacegrid_grid_requests_total\{status="429",unit="none"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^spacegrid_grid_requests_total\{status_code="429",unit="none"[^}]*\} 1$/m);
   });
 
   it('answers 504 UNIT_TIMEOUT when the unit is too slow, and does not retry even a GET', async () => {

@@ -31,12 +31,12 @@ export function createGridMetrics(
 ): GridMetrics {
   const requests = new Counter({
     name: 'spacegrid_grid_requests_total',
-    help: 'Requests answered by the messaging grid, by status and the unit that answered (none: the grid itself)',
-    labelNames: ['status', 'unit'] as const,
+    help: 'Requests answered by the messaging grid, by status code and the unit that answered (none: the grid itself)',
+    labelNames: ['status_code', 'unit'] as const,
     registers: [registry],
   });
   const latency = new Histogram({
-    name: 'spacegrid_grid_proxy_seconds',
+    name: 'spacegrid_grid_request_duration_seconds',
     help: 'Time from the request reaching the proxy to the answer, retries included',
     labelNames: ['unit'] as const,
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
@@ -49,7 +49,7 @@ export function createGridMetrics(
     registers: [registry],
   });
   new Gauge({
-    name: 'spacegrid_grid_in_flight',
+    name: 'spacegrid_grid_requests_in_flight',
     help: 'Requests in the grid right now, from their headers to their answer (bodies still arriving included)',
     registers: [registry],
     collect() {

@@ -217,7 +217,7 @@ describe('messaging grid under slow clients', () => {
     }
     await waitFor(
       'the uploads to count as in flight',
-      async () => (await metric(normal, 'spacegrid_grid_in_flight')) === 15,
+      async () => (await metric(normal, 'spacegrid_grid_requests_in_flight')) === 15,
     );
     const allClosed = Promise.all(uploads.map((c) => c.closed));
     const statuses = await keepAsking(normal, allClosed);
@@ -234,7 +234,7 @@ describe('messaging grid under slow clients', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     await waitFor(
       'the in-flight count to fall back',
-      async () => (await metric(normal, 'spacegrid_grid_in_flight')) === 0,
+      async () => (await metric(normal, 'spacegrid_grid_requests_in_flight')) === 0,
     );
   });
 
@@ -355,7 +355,7 @@ describe('messaging grid at its in-flight bound', () => {
     }
     await waitFor(
       'the uploads to fill the bound',
-      async () => (await metric(normal, 'spacegrid_grid_in_flight')) === BOUND,
+      async () => (await metric(normal, 'spacegrid_grid_requests_in_flight')) === BOUND,
     );
 
     // More slow uploads: answered at once (long before their bodies could arrive), and let go.
@@ -382,7 +382,7 @@ describe('messaging grid at its in-flight bound', () => {
       expect(parseAnswer(text).status).toBe(408);
     await waitFor(
       'the in-flight count to fall back',
-      async () => (await metric(normal, 'spacegrid_grid_in_flight')) === 0,
+      async () => (await metric(normal, 'spacegrid_grid_requests_in_flight')) === 0,
     );
     for (let i = 0; i < 10; i++) expect((await get(normal, `/events/e${i}`)).status).toBe(200);
   });

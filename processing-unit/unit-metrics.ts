@@ -5,14 +5,14 @@ export function createUnitMetrics(registry: Registry, pending: () => number) {
   return {
     requests: new Counter({
       name: 'spacegrid_http_requests_total',
-      help: 'HTTP requests answered, by route and status',
-      labelNames: ['method', 'route', 'status'] as const,
+      help: 'HTTP requests answered, by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
       registers: [registry],
     }),
     latency: new Histogram({
-      name: 'spacegrid_http_request_seconds',
-      help: 'HTTP request latency',
-      labelNames: ['method', 'route'] as const,
+      name: 'spacegrid_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer, by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
@@ -24,7 +24,7 @@ export function createUnitMetrics(registry: Registry, pending: () => number) {
       registers: [registry],
     }),
     batchSeconds: new Histogram({
-      name: 'spacegrid_batch_seconds',
+      name: 'spacegrid_batch_duration_seconds',
       help: 'Time from reading an aggregate to its committed write, retries included',
       labelNames: ['map'] as const,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],

@@ -4,6 +4,7 @@ import {
   readGridScrape,
   readHistogram,
   readUnitScrape,
+  SCRAPED_METRICS,
   trafficBetween,
   type GridScrape,
   type Traffic,
@@ -202,7 +203,7 @@ export class LiveMetrics {
     this.lagSeconds =
       writerText === undefined
         ? null
-        : this.writerLag(at, readHistogram(writerText, 'spacegrid_writer_lag_seconds'));
+        : this.writerLag(at, readHistogram(writerText, SCRAPED_METRICS.writerLag));
     this.lastAt = at;
     this.series.push({
       t: Math.round(at / 1000),

@@ -4,19 +4,19 @@ import { parsePrometheusText } from './prometheus-text.js';
 describe('Prometheus text', () => {
   it('reads samples with and without labels, skipping comments', () => {
     const text = [
-      '# HELP spacegrid_grid_in_flight Requests being proxied right now',
-      '# TYPE spacegrid_grid_in_flight gauge',
-      'spacegrid_grid_in_flight{part="messaging-grid"} 3',
+      '# HELP spacegrid_grid_requests_in_flight Requests being proxied right now',
+      '# TYPE spacegrid_grid_requests_in_flight gauge',
+      'spacegrid_grid_requests_in_flight{part="messaging-grid"} 3',
       'process_cpu_seconds_total 1.5e2',
-      'spacegrid_grid_proxy_seconds_bucket{le="+Inf",unit="http://127.0.0.1:8100",part="messaging-grid"} 42',
+      'spacegrid_grid_request_duration_seconds_bucket{le="+Inf",unit="http://127.0.0.1:8100",part="messaging-grid"} 42',
       'weird{a="x\\"y,z",b="\\\\"} 1 1700000000000',
       '',
     ].join('\n');
     expect(parsePrometheusText(text)).toEqual([
-      { name: 'spacegrid_grid_in_flight', labels: { part: 'messaging-grid' }, value: 3 },
+      { name: 'spacegrid_grid_requests_in_flight', labels: { part: 'messaging-grid' }, value: 3 },
       { name: 'process_cpu_seconds_total', labels: {}, value: 150 },
       {
-        name: 'spacegrid_grid_proxy_seconds_bucket',
+        name: 'spacegrid_grid_request_duration_seconds_bucket',
         labels: { le: '+Inf', unit: 'http://127.0.0.1:8100', part: 'messaging-grid' },
         value: 42,
       },

@@ -14,13 +14,13 @@ function gridPage(
     '# TYPE spacegrid_grid_requests_total counter',
     ...requests.map(
       ([unit, status, n]) =>
-        `spacegrid_grid_requests_total{status="${status}",unit="${unit}",part="messaging-grid"} ${n}`,
+        `spacegrid_grid_requests_total{status_code="${status}",unit="${unit}",part="messaging-grid"} ${n}`,
     ),
     ...buckets.map(
       ([unit, le, n]) =>
-        `spacegrid_grid_proxy_seconds_bucket{le="${le}",unit="${unit}",part="messaging-grid"} ${n}`,
+        `spacegrid_grid_request_duration_seconds_bucket{le="${le}",unit="${unit}",part="messaging-grid"} ${n}`,
     ),
-    `spacegrid_grid_in_flight{part="messaging-grid"} ${inFlight}`,
+    `spacegrid_grid_requests_in_flight{part="messaging-grid"} ${inFlight}`,
     'nodejs_heap_size_total_bytes 123',
   ].join('\n');
 }
@@ -86,7 +86,7 @@ describe('scrapes', () => {
   it('reads a unit’s utilization and commands in flight, and a histogram summed over labels', () => {
     expect(
       readUnitScrape(
-        'spacegrid_event_loop_utilization{part="processing-unit"} 0.25\nspacegrid_commands_pending 12\n',
+        'spacegrid_event_loop_utilization_ratio{part="processing-unit"} 0.25\nspacegrid_commands_pending 12\n',
       ),
     ).toEqual({
       utilization: 0.25,

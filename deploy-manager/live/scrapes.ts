@@ -24,10 +24,31 @@ export interface Traffic {
   byUnit: Map<string, { requestsPerSecond: number; p99Ms: number | null }>;
 }
 
-const GRID_NAMES = new Set([
-  'spacegrid_grid_requests_total',
-  'spacegrid_grid_proxy_seconds_bucket',
-  'spacegrid_grid_in_flight',
+/**
+ * The metrics the deploy manager reads from the other processes' `/metrics` (the dashboard's and
+ * the autoscaler's figures). Their names and labels are a contract with the parts that export
+ * them: `test/observability.test.ts` checks these against the parts' own registries.
+ */
+export const SCRAPED_METRICS = {
+  /** Messaging grid counter, labels `status_code` and `unit` (the unit's URL; `none`: the grid itself). */
+  gridRequests: 'spacegrid_grid_requests_total',
+  /** Messaging grid histogram, label `unit`. */
+  gridLatency: 'spacegrid_grid_request_duration_seconds',
+  /** Messaging grid gauge. */
+  gridInFlight: 'spacegrid_grid_requests_in_flight',
+  /** Processing unit gauge, 0..1. */
+  unitUtilization: 'spacegrid_event_loop_utilization_ratio',
+  /** Processing unit gauge. */
+  unitPending: 'spacegrid_commands_pending',
+  /** Data writer histogram. */
+  writerLag: 'spacegrid_writer_lag_seconds',
+} as const;
+
+const GRID_LATENCY_BUCKET = `${SCRAPED_METRICS.gridLatency}_bucket`;
+const GRID_NAMES = new Set<string>([
+  SCRAPED_METRICS.gridRequests,
+  GRID_LATENCY_BUCKET,
+  SCRAPED_METRICS.gridInFlight,
 ]);
 
 /** An error for the dashboard: the system failed or shed the request, not the client's own 4xx. */
@@ -44,20 +65,20 @@ export function readGridScrape(text: string, at: number): GridScrape {
   };
   for (const sample of parsePrometheusText(text, (name) => GRID_NAMES.has(name))) {
     const unit = sample.labels.unit ?? 'none';
-    if (sample.name === 'spacegrid_grid_in_flight') inFlight = sample.value;
-    else if (sample.name === 'spacegrid_grid_requests_total') {
+    if (sample.name === SCRAPED_METRICS.gridInFlight) inFlight = sample.value;
+    else if (sample.name === SCRAPED_METRICS.gridRequests) {
       of(unit).requests += sample.value;
-      if (isError(sample.labels.status ?? '')) of(unit).errors += sample.value;
+      if (isError(sample.labels.status_code ?? '')) of(unit).errors += sample.value;
     } else of(unit).latency.set(bound(sample.labels.le), sample.value);
   }
   return { at, byUnit, inFlight };
 }
 
 export function readUnitScrape(text: string): UnitScrape {
-  const wanted = new Set(['spacegrid_event_loop_utilization', 'spacegrid_commands_pending']);
+  const wanted = new Set<string>([SCRAPED_METRICS.unitUtilization, SCRAPED_METRICS.unitPending]);
   const scrape: UnitScrape = { utilization: null, pending: null };
   for (const sample of parsePrometheusText(text, (name) => wanted.has(name))) {
-    if (sample.name === 'spacegrid_event_loop_utilization') scrape.utilization = sample.value;
+    if (sample.name === SCRAPED_METRICS.unitUtilization) scrape.utilization = sample.value;
     else scrape.pending = sample.value;
   }
   return scrape;

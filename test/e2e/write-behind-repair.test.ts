@@ -149,7 +149,7 @@ describe('the write-behind repair queue', () => {
       5_000,
       'the repairs gauge',
     );
-    expect(metrics).toMatch(/spacegrid_writer_held_back/);
+    expect(metrics).toMatch(/spacegrid_writer_held_back_changes/);
   });
 
   it('keeps holding back later changes of that key while other keys flow', async () => {
