@@ -7,7 +7,8 @@ import {
   type ClientConfig,
   type ILogger,
 } from 'hazelcast-client';
-import { ServiceUnavailableError } from './errors.js';
+import { connect } from 'node:net';
+import { ServiceCredentialsError, ServiceUnreachableError } from './errors.js';
 import type { Logger } from './logger.js';
 
 export type HazelcastClient = Client;
@@ -143,7 +144,18 @@ export async function openGridLink(options: GridClientOptions): Promise<GridLink
     );
     await first.shutdown();
   } catch (err) {
-    throw new ServiceUnavailableError(
+    // The client says only that it could not connect; a member that takes a TCP connection but let
+    // the client in nowhere has refused it (another cluster's name), where silence is an outage.
+    const answering = await membersAnswering(options.members);
+    if (answering.length > 0)
+      throw new ServiceCredentialsError(
+        'Hazelcast',
+        `Hazelcast at ${answering.join(', ')} answered, but let no client into cluster "${options.clusterName}" ` +
+          `within ${timeoutMs / 1000} s: set HZ_CLUSTER_NAME to the members' cluster name, and check that ` +
+          'HZ_MEMBERS lists Hazelcast members.',
+        err,
+      );
+    throw new ServiceUnreachableError(
       'Hazelcast',
       `Hazelcast is unreachable at ${options.members.join(', ')} (cluster "${options.clusterName}"): ` +
         'start the members with `npm start`, or point HZ_MEMBERS and HZ_CLUSTER_NAME at a running cluster.',
@@ -182,6 +194,29 @@ function clientConfig(options: GridClientOptions, connectTimeoutMs: number, logg
     serialization: { jsonStringDeserializationPolicy: JsonStringDeserializationPolicy.NO_DESERIALIZATION },
     properties: { 'hazelcast.client.statistics.enabled': false },
   };
+}
+
+/** The members (`host:port`, or `host` for Hazelcast's 5701) that take a TCP connection within a second. */
+async function membersAnswering(members: readonly string[]): Promise<string[]> {
+  const answers = await Promise.all(
+    members.map(
+      (member) =>
+        new Promise<boolean>((done) => {
+          const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(member);
+          const plain = /^([^:]+)(?::(\d+))?$/.exec(member);
+          const [, host, port] = bracketed ?? plain ?? [member, member, undefined];
+          const socket = connect({ host: host ?? member, port: Number(port ?? 5701), timeout: 1_000 });
+          const end = (answered: boolean) => {
+            socket.destroy();
+            done(answered);
+          };
+          socket.once('connect', () => end(true));
+          socket.once('timeout', () => end(false));
+          socket.once('error', () => end(false));
+        }),
+    ),
+  );
+  return members.filter((_, i) => answers[i]);
 }
 
 /** A connected grid client, for callers that need no link state (tests, tools). */

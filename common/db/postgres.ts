@@ -1,37 +1,108 @@
 import pg from 'pg';
-import { ServiceUnavailableError } from '../errors.js';
+import {
+  DatabaseMissingError,
+  ServiceCredentialsError,
+  ServiceTlsError,
+  ServiceUnavailableError,
+  ServiceUnreachableError,
+  socketFailure,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Pool = pg.Pool;
 
-function describe(url: string): { host: string; database: string } {
+/** How long a connection may take to open before Postgres counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** SQLSTATEs met on the way in (pg's DatabaseError `code`). */
+const SQLSTATE = {
+  invalidPassword: '28P01',
+  /** A role that does not exist, or no pg_hba.conf line that lets it in. */
+  invalidAuthorization: '28000',
+  noSuchDatabase: '3D000',
+  startingUp: '57P03',
+  insufficientPrivilege: '42501',
+  duplicateDatabase: '42P04',
+} as const;
+
+/** pg's own error, with no `code`, when the URL asks for TLS and the server offers none. */
+const SERVER_WITHOUT_TLS = 'The server does not support SSL connections';
+
+function describe(url: string): { host: string; database: string; user: string } {
   const parsed = new URL(url);
   return {
     host: `${parsed.hostname}:${parsed.port || '5432'}`,
-    database: parsed.pathname.slice(1) || 'postgres',
+    database: decodeURIComponent(parsed.pathname.slice(1)) || 'postgres',
+    user: decodeURIComponent(parsed.username) || String(pg.defaults.user ?? ''),
   };
 }
 
-function unreachable(url: string, err: unknown): ServiceUnavailableError {
-  const { host } = describe(url);
+/**
+ * Why a connection to the Postgres at `url` failed, as the error to throw: unreachable (refused, host
+ * not found, starting up, no answer within `timedOutMs`), credentials refused, no such database, or a
+ * TLS handshake that failed. Anything else keeps the driver's words. The password never appears.
+ */
+export function postgresConnectionError(
+  url: string,
+  err: unknown,
+  timedOutMs?: number,
+): ServiceUnavailableError {
+  const { host, database, user } = describe(url);
+  const code = (err as { code?: unknown } | null)?.code;
+  const said = err instanceof Error ? err.message : String(err);
+  const socket = socketFailure(err);
+  const unreachable = (why: string) =>
+    new ServiceUnreachableError(
+      'Postgres',
+      `Postgres is unreachable at ${host} (${why}): start it (for example ` +
+        '`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set DATABASE_URL.',
+      err,
+    );
+  if (timedOutMs !== undefined) return unreachable(`no answer within ${timedOutMs / 1000} s`);
+  if (code === SQLSTATE.startingUp) return unreachable('it is starting up');
+  if (socket?.kind === 'unreachable') return unreachable(socket.why);
+  if (socket?.kind === 'tls' || said === SERVER_WITHOUT_TLS)
+    return new ServiceTlsError(
+      'Postgres',
+      `the TLS handshake with Postgres at ${host} failed (${said}): check sslmode and the certificates in DATABASE_URL.`,
+      err,
+    );
+  if (code === SQLSTATE.invalidPassword || code === SQLSTATE.invalidAuthorization)
+    return new ServiceCredentialsError(
+      'Postgres',
+      `Postgres at ${host} refused the credentials for user "${user}" (${said}): ` +
+        'fix the user or password in DATABASE_URL.',
+      err,
+    );
+  if (code === SQLSTATE.noSuchDatabase)
+    return new DatabaseMissingError(
+      database,
+      `Postgres at ${host} has no database "${database}": create it, or name another in DATABASE_URL.`,
+      err,
+    );
   return new ServiceUnavailableError(
     'Postgres',
-    `Postgres is unreachable at ${host}: start it (for example ` +
-      '`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set DATABASE_URL.',
+    `could not connect to Postgres at ${host} as "${user}": ${said}`,
     err,
   );
 }
 
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ENOTFOUND' ||
-    code === 'ETIMEDOUT' ||
-    code === 'ECONNRESET' ||
-    code === '57P03' // the database system is starting up
-  );
+/**
+ * Runs `connect` against the Postgres at `url`, which pg gives up after `timeoutMs` (0: never); its
+ * failure is thrown as `postgresConnectionError` says.
+ */
+async function connecting<T>(url: string, timeoutMs: number, connect: () => Promise<T>): Promise<T> {
+  // Set before pg's own timer of the same length, so it has fired by the time pg gives up.
+  let timedOut = false;
+  const deadline = timeoutMs > 0 ? setTimeout(() => (timedOut = true), timeoutMs) : undefined;
+  try {
+    return await connect();
+  } catch (err) {
+    throw postgresConnectionError(url, err, timedOut ? timeoutMs : undefined);
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 export interface PoolTimeouts {
@@ -44,7 +115,7 @@ export function createPool(url: string, max = 10, timeouts: PoolTimeouts = {}): 
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(statement === undefined
       ? {}
       : {
@@ -89,7 +160,7 @@ export async function withPooledClient<T>(
 
 /**
  * Runs `work` on a connection to the server's `postgres` database (where databases are created and
- * dropped), with the name of the database `url` points at. An unreachable server says so plainly.
+ * dropped), with the name of the database `url` points at. A failed connection says what failed.
  */
 async function withServerAdmin<T>(
   url: string,
@@ -98,12 +169,11 @@ async function withServerAdmin<T>(
   const { database } = describe(url);
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw unreachable(url, err);
-  }
+  const client = new pg.Client({
+    connectionString: adminUrl.toString(),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  await connecting(adminUrl.toString(), CONNECT_TIMEOUT_MS, () => client.connect());
   try {
     return await work(client, database);
   } finally {
@@ -120,8 +190,19 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
       log.info({ database }, 'created database');
     } catch (err) {
+      const code = (err as { code?: string }).code;
       // Another process created it between our check and our CREATE.
-      if ((err as { code?: string }).code !== '42P04') throw err;
+      if (code === SQLSTATE.duplicateDatabase) return;
+      if (code === SQLSTATE.insufficientPrivilege) {
+        const { host, user } = describe(url);
+        throw new ServiceUnavailableError(
+          'Postgres',
+          `Postgres at ${host} has no database "${database}", and user "${user}" may not create it: ` +
+            'create it, or grant that user CREATEDB.',
+          err,
+        );
+      }
+      throw err;
     }
   });
 }
@@ -135,13 +216,10 @@ export async function dropDatabase(url: string): Promise<void> {
 
 /** Applies the migrations not applied yet, under an advisory lock so concurrent starters take turns. */
 export async function migrate(pool: Pool, log: Logger): Promise<number> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    if (isConnectionError(err)) throw unreachable(String(pool.options.connectionString), err);
-    throw err;
-  }
+  const { connectionString, connectionTimeoutMillis } = pool.options;
+  const client = await connecting(String(connectionString), connectionTimeoutMillis ?? 0, () =>
+    pool.connect(),
+  );
   try {
     await client.query('SELECT pg_advisory_lock(7304417)');
     await client.query(
