@@ -4,15 +4,18 @@ import { dropDatabase } from '../common/db/postgres.js';
 import { DEFAULT_BASELINE_DATABASE_URL } from './baseline/build-baseline-server.js';
 import { runBench } from './bench.js';
 import { freePort, startChildServer, type ChildServer } from './child-server.js';
+import type { WatchedProcess } from './cpu/cpu-sampler.js';
+import { allOf, knownProcesses, processesNamed, spacegridProcesses } from './cpu/watched-processes.js';
 import { parseDuration } from './duration.js';
 import { ensureSpacegrid, setUnitCount, type SpacegridProcess } from './spacegrid-process.js';
 
 const USAGE = `usage: node dist/load-test/bench-main.js [options]
 
-Starts the baseline, the no-op ceiling and a messaging grid in front of the no-op server in child
-processes (and spacegrid, through the deploy manager, unless one already answers at --spacegrid),
-runs the same flash-sale holds against each, interleaved, waiting for a quiet machine before
-each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
+Starts the baseline, the Redis + Lua reference, the no-op ceiling and a messaging grid in front of
+the no-op server in child processes (and spacegrid, through the deploy manager, unless one already
+answers at --spacegrid), runs the same flash-sale holds against each, interleaved, waiting for a
+quiet machine before each run, reads the CPU of every process involved around each measured run,
+and writes <ISO time>-bench.md/.json into the reports folder. Stops what it started.
 
   --spacegrid URL               spacegrid's messaging grid (default http://127.0.0.1:8080)
   --without-spacegrid           measure only the baseline and the ceiling
@@ -28,6 +31,8 @@ each run, and writes <ISO time>-bench.md/.json into the reports folder. Stops wh
   --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline,
                                 dropped first so both designs start empty; another URL is kept)
   --baseline-pool N             baseline Postgres connections (16)
+  --redis-lua-url URL           the Redis of the Redis + Lua reference (default $REDIS_URL or
+                                redis://127.0.0.1:6379); its keys start with redis-lua-bench:, emptied first
   --reports-dir DIR             (default reports)`;
 
 /** `node dist/load-test/bench-main.js`: the only file of the benchmark that touches `process`. */
@@ -50,6 +55,7 @@ async function main(): Promise<number> {
         default: DEFAULT_BASELINE_DATABASE_URL,
       },
       'baseline-pool': { type: 'string', default: '16' },
+      'redis-lua-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
       'reports-dir': { type: 'string', default: 'reports' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -90,6 +96,18 @@ async function main(): Promise<number> {
       },
     });
     started.push(baseline);
+    const redisLua = await startChildServer({
+      name: 'Redis + Lua',
+      modulePath: new URL('./redis-lua/main.js', import.meta.url),
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        REDIS_URL: values['redis-lua-url'],
+        KEY_PREFIX: 'redis-lua-bench:',
+      },
+    });
+    started.push(redisLua);
     const ceiling = await startChildServer({
       name: 'no-op',
       modulePath: new URL('./noop-main.js', import.meta.url),
@@ -115,15 +133,40 @@ async function main(): Promise<number> {
     });
     started.push(gridCeiling);
     process.stdout.write(
-      `baseline on ${baseline.url} (pid ${baseline.pid}), no-op ceiling on ${ceiling.url} (pid ${ceiling.pid}), ` +
+      `baseline on ${baseline.url} (pid ${baseline.pid}), Redis + Lua on ${redisLua.url} (pid ${redisLua.pid}), ` +
+        `no-op ceiling on ${ceiling.url} (pid ${ceiling.pid}), ` +
         `messaging grid in front of it on ${gridCeiling.url} (pid ${gridCeiling.pid})\n`,
     );
+    // The processes whose CPU each target's runs are charged with; the harness is shown apart.
+    const own = (name: string, server: ChildServer): WatchedProcess[] =>
+      server.pid === undefined ? [] : [{ name, pids: [server.pid] }];
+    const harness = knownProcesses([
+      { name: 'harness (the load generator)', pids: [process.pid], notInTotal: true },
+    ]);
+    const postgres = processesNamed('postgres', 'Postgres (every postgres process)');
+    const redis = processesNamed('redis-server', 'Redis server');
     const report = await runBench({
       targets: {
         spacegrid: values['without-spacegrid'] ? undefined : values.spacegrid,
         baseline: baseline.url,
+        redisLua: redisLua.url,
         ceiling: ceiling.url,
         gridCeiling: gridCeiling.url,
+      },
+      processes: {
+        spacegrid: allOf(
+          spacegridProcesses({ adminUrl: values.admin, token: env.ADMIN_TOKEN, managerPid: spacegrid?.pid }),
+          postgres,
+          redis,
+          harness,
+        ),
+        baseline: allOf(knownProcesses(own('baseline server', baseline)), postgres, harness),
+        redisLua: allOf(knownProcesses(own('Redis + Lua server', redisLua)), redis, harness),
+        ceiling: allOf(knownProcesses(own('no-op server', ceiling)), harness),
+        gridCeiling: allOf(
+          knownProcesses([...own('messaging grid', gridCeiling), ...own('no-op server', ceiling)]),
+          harness,
+        ),
       },
       ...(unitCounts.length > 0 && !values['without-spacegrid']
         ? {

@@ -15,6 +15,8 @@ export interface BenchSummaryRow {
 export interface BenchRatios {
   /** spacegrid holds/s ÷ baseline holds/s. */
   spacegridOverBaseline: number | null;
+  /** spacegrid holds/s ÷ the Redis + Lua reference's holds/s (when it was measured). */
+  spacegridOverRedisLua?: number | null;
   /** ceiling holds/s ÷ spacegrid holds/s. */
   ceilingOverSpacegrid: number | null;
   /** no-op behind the messaging grid ÷ baseline: the most spacegrid's request path allows here. */
@@ -47,6 +49,9 @@ export function renderBenchMarkdown(
     ),
     '',
     `- spacegrid / baseline (holds/s): ${ratio(ratios.spacegridOverBaseline)}`,
+    ...(ratios.spacegridOverRedisLua === undefined
+      ? []
+      : [`- spacegrid / Redis + Lua (holds/s): ${ratio(ratios.spacegridOverRedisLua)}`]),
     `- ceiling / spacegrid (holds/s): ${ratio(ratios.ceilingOverSpacegrid)}`,
     `- ceiling via messaging grid / baseline (the most two HTTP hops allow here): ${ratio(ratios.gridCeilingOverBaseline)}`,
     ...(ratios.lastOverFirstUnits === undefined

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench, type BenchReport } from './bench.js';
+import { knownProcesses } from './cpu/watched-processes.js';
 import { buildNoopServer, type NoopServer } from './noop-server.js';
 
 describe('runBench (against three no-op servers, seconds of load)', () => {
@@ -128,6 +129,52 @@ describe('runBench with spacegrid at several unit counts', () => {
         Math.round((rate('spacegrid, 2 units') / rate('baseline')) * 100) / 100,
       );
       expect(report.markdown).toMatch(/spacegrid, most units \/ fewest units \(holds\/s\): \d+\.\d\d×/);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runBench with the Redis + Lua row and CPU per hold', () => {
+  it('measures the reference like the others, and charges the watched processes per hold', async () => {
+    const servers = [buildNoopServer(), buildNoopServer(), buildNoopServer()];
+    const [spacegrid, baseline, redisLua] = await Promise.all(servers.map((s) => s.start()));
+    const dir = await mkdtemp(join(tmpdir(), 'bench-cpu-'));
+    try {
+      const report = await runBench({
+        targets: { spacegrid: spacegrid!, baseline: baseline!, redisLua: redisLua!, ceiling: baseline! },
+        // The no-op servers run in this process: its CPU is what serves (and sends) the holds.
+        processes: { redisLua: knownProcesses([{ name: 'this process', pids: [process.pid] }]) },
+        rounds: 2,
+        roundDurationMs: 300,
+        warmupMs: 0,
+        quietWaitMs: 0,
+        connections: 2,
+        reportsDir: dir,
+      });
+      expect(report.summary.map((r) => r.target)).toEqual([
+        'spacegrid',
+        'baseline',
+        'Redis + Lua',
+        'ceiling (no-op)',
+      ]);
+      const rate = (name: string) => report.summary.find((r) => r.target === name)!.holdsPerSec;
+      expect(report.ratios.spacegridOverRedisLua).toBe(
+        Math.round((rate('spacegrid') / rate('Redis + Lua')) * 100) / 100,
+      );
+
+      // Only the watched target has CPU figures, one reading per round.
+      const mine = report.rounds.filter((r) => r.target === 'Redis + Lua');
+      expect(report.rounds.filter((r) => r.cpu !== undefined)).toEqual(mine);
+      expect(report.cpu).toHaveLength(1);
+      const [cpu] = report.cpu;
+      expect(cpu!.holds).toBe(mine[0]!.holds + mine[1]!.holds);
+      const cpuMs = mine[0]!.cpu![0]!.cpuMs + mine[1]!.cpu![0]!.cpuMs;
+      expect(cpuMs).toBeGreaterThan(0);
+      expect(cpu!.totalMsPerHold).toBeCloseTo(cpuMs / cpu!.holds, 10);
+      expect(report.markdown).toMatch(/spacegrid \/ Redis \+ Lua \(holds\/s\): \d+\.\d\d×/);
+      expect(report.markdown).toContain('### Redis + Lua');
     } finally {
       await Promise.all(servers.map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });

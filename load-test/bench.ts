@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderBenchMarkdown, type BenchRatios, type BenchSummaryRow } from './bench-table.js';
+import { cpuBetween, readCpu, type ProcessCpu, type ProcessLister } from './cpu/cpu-sampler.js';
+import { renderCpuMarkdown, summarizeCpu, type CpuSummary } from './cpu/cpu-table.js';
+import { clockTicksPerSecond } from './cpu/proc-stat.js';
 import { decodeHistogram, mergeHistograms, summarizeLatency, type Histogram } from './latency-histogram.js';
 import { fileStamp } from './report/write-report-files.js';
 import { waitForQuietMachine } from './machine-idle.js';
@@ -15,9 +18,16 @@ export interface BenchOptions {
   targets: {
     spacegrid?: string | undefined;
     baseline: string;
+    /** The Redis + Lua reference (`redis-lua/`): one Fastify hop, one Lua script per hold. */
+    redisLua?: string | undefined;
     ceiling: string;
     gridCeiling?: string | undefined;
   };
+  /**
+   * The processes of each target whose CPU is read (`/proc/<pid>/stat`) just before and after each
+   * measured run, for the report's CPU-per-hold tables. Targets without one get no CPU table.
+   */
+  processes?: Partial<Record<keyof BenchOptions['targets'], ProcessLister>>;
   /**
    * Measure spacegrid at several unit counts, each its own row, interleaved like every target:
    * `setUnits` (the deploy manager's `PUT /admin/units`, waiting until they are ready) runs
@@ -50,12 +60,14 @@ export interface BenchOptions {
 }
 
 const CEILING = 'ceiling (no-op)';
+const REDIS_LUA = 'Redis + Lua';
 
 interface BenchTarget {
   name: string;
   url: string;
   /** Runs before each measurement of this target (e.g. setting spacegrid's unit count). */
   prepare?: () => Promise<void>;
+  processes?: ProcessLister | undefined;
 }
 const GRID_CEILING = 'ceiling via messaging grid';
 
@@ -63,11 +75,15 @@ export interface BenchRound {
   round: number;
   target: string;
   holdsPerSec: number;
+  /** Holds granted (201). */
+  holds: number;
   completed: number;
   errors: number;
   p50: number;
   p99: number;
   p999: number;
+  /** CPU per watched process during the run (when the target's processes are known). */
+  cpu?: ProcessCpu[];
 }
 
 export interface BenchReport {
@@ -84,6 +100,8 @@ export interface BenchReport {
   rounds: BenchRound[];
   summary: BenchSummaryRow[];
   ratios: BenchRatios;
+  /** CPU milliseconds per hold, per process, for each target whose processes were watched. */
+  cpu: CpuSummary[];
   markdown: string;
   files: { markdown: string; json: string };
 }
@@ -104,20 +122,25 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     capacity: options.capacity ?? 10_000_000,
   };
   const scaled = options.spacegridUnits;
+  const watched = options.processes ?? {};
   const spacegridTargets = (url: string): BenchTarget[] =>
     scaled && scaled.counts.length > 0
       ? scaled.counts.map((count) => ({
           name: `spacegrid, ${count} unit${count === 1 ? '' : 's'}`,
           url,
           prepare: () => scaled.setUnits(count),
+          processes: watched.spacegrid,
         }))
-      : [{ name: 'spacegrid', url }];
+      : [{ name: 'spacegrid', url, processes: watched.spacegrid }];
+  const { redisLua, gridCeiling } = options.targets;
   const targets: BenchTarget[] = [
     ...(options.targets.spacegrid ? spacegridTargets(options.targets.spacegrid) : []),
-    { name: 'baseline', url: options.targets.baseline },
-    { name: CEILING, url: options.targets.ceiling },
-    ...(options.targets.gridCeiling ? [{ name: GRID_CEILING, url: options.targets.gridCeiling }] : []),
+    { name: 'baseline', url: options.targets.baseline, processes: watched.baseline },
+    ...(redisLua ? [{ name: REDIS_LUA, url: redisLua, processes: watched.redisLua }] : []),
+    { name: CEILING, url: options.targets.ceiling, processes: watched.ceiling },
+    ...(gridCeiling ? [{ name: GRID_CEILING, url: gridCeiling, processes: watched.gridCeiling }] : []),
   ];
+  const ticksPerSecond = Object.keys(watched).length > 0 ? await clockTicksPerSecond() : 100;
   const startedAt = new Date().toISOString();
   const quiet = async (before: string): Promise<void> => {
     if (settings.quietWaitMs <= 0) return;
@@ -129,10 +152,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       );
     }
   };
-  const holds = async (target: BenchTarget, durationMs: number, label: string) => {
-    await target.prepare?.();
-    await quiet(label);
-    return runLoad({
+  const holds = (target: BenchTarget, durationMs: number) =>
+    runLoad({
       scenario: 'flash-sale',
       target: target.url,
       model: { type: 'closed', connections: settings.connections },
@@ -141,12 +162,26 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       scenarioOptions: { capacity: settings.capacity, purchaseRatio: 0 },
       signal: options.signal,
     });
+  const warmUp = async (target: BenchTarget) => {
+    await target.prepare?.();
+    await quiet(`the warm-up of ${target.name}`);
+    await holds(target, settings.warmupMs);
+  };
+  /** A round's run, with the CPU of the target's processes read just before and just after it. */
+  const measured = async (target: BenchTarget, round: number) => {
+    await target.prepare?.();
+    await quiet(`round ${round} of ${target.name}`);
+    const before = target.processes ? await readCpu(await target.processes()) : undefined;
+    const report = await holds(target, settings.roundDurationMs);
+    if (!before || !target.processes) return { report, cpu: undefined };
+    const after = await readCpu(await target.processes());
+    return { report, cpu: cpuBetween(before, after, ticksPerSecond) };
   };
 
   if (settings.warmupMs > 0) {
     for (const target of targets) {
       log(`warm-up: ${target.name} (${target.url}) ${settings.warmupMs / 1000} s`);
-      await holds(target, settings.warmupMs, `the warm-up of ${target.name}`);
+      await warmUp(target);
     }
   }
   const rounds: BenchRound[] = [];
@@ -155,23 +190,29 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const shift = (round - 1) % targets.length;
     for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
       if (options.signal?.aborted) break;
-      const report = await holds(target, settings.roundDurationMs, `round ${round} of ${target.name}`);
+      const { report, cpu } = await measured(target, round);
       const hold = report.byKind.hold;
       if (hold) histograms.get(target.name)!.push(decodeHistogram(hold.histogram));
       const result: BenchRound = {
         round,
         target: target.name,
         holdsPerSec: Math.round(((hold?.ok ?? 0) * 1000) / report.elapsedMs),
+        holds: hold?.ok ?? 0,
         completed: report.totals.completed,
         errors: report.totals.errors,
         p50: report.latency.p50,
         p99: report.latency.p99,
         p999: report.latency.p999,
+        ...(cpu ? { cpu } : {}),
       };
       rounds.push(result);
+      const cpuPerHold = cpu
+        ? summarizeCpu(target.name, [{ holds: result.holds, cpu }]).totalMsPerHold
+        : undefined;
       log(
         `round ${round}/${settings.rounds} ${target.name.padEnd(16)} ${String(result.holdsPerSec).padStart(7)} holds/s` +
-          `  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}`,
+          `  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}` +
+          (cpuPerHold === undefined ? '' : `  CPU ${cpuPerHold.toFixed(3)} ms/hold`),
       );
     }
   }
@@ -198,13 +239,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const first = spacegridRows[0]?.name ?? 'spacegrid';
   const ratios: BenchRatios = {
     spacegridOverBaseline: divide(rate(first), rate('baseline')),
+    ...(redisLua ? { spacegridOverRedisLua: divide(rate(first), rate(REDIS_LUA)) } : {}),
     ceilingOverSpacegrid: divide(rate(CEILING), rate(first)),
     gridCeilingOverBaseline: divide(rate(GRID_CEILING), rate('baseline')),
     ...(spacegridRows.length > 1
       ? { lastOverFirstUnits: divide(rate(spacegridRows.at(-1)!.name), rate(first)) }
       : {}),
   };
-  const markdown = renderBenchMarkdown(
+  const cpu: CpuSummary[] = targets
+    .filter((target) => target.processes)
+    .map((target) =>
+      summarizeCpu(
+        target.name,
+        rounds.filter((r) => r.target === target.name && r.cpu).map((r) => ({ holds: r.holds, cpu: r.cpu! })),
+      ),
+    );
+  const table = renderBenchMarkdown(
     'spacegrid benchmark: flash-sale holds',
     `${startedAt}: ${settings.rounds} round(s) × ${settings.roundDurationMs / 1000} s per target, interleaved; ` +
       `closed model, ${settings.connections} connections, one GA section of ${settings.capacity} seats, ` +
@@ -212,6 +262,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     summary,
     ratios,
   );
+  const markdown = cpu.length > 0 ? `${table}\n${renderCpuMarkdown(cpu)}` : table;
   log(`\n${markdown}`);
 
   const reportsDir = options.reportsDir ?? 'reports';
@@ -225,6 +276,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     rounds,
     summary,
     ratios,
+    cpu,
     markdown,
     files,
   };

@@ -69,6 +69,11 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['browse', '--frobnicate'])).toThrow(UsageError);
   });
 
+  it('checks Postgres too unless the target keeps none (--no-postgres)', () => {
+    expect(run(['flash-sale']).load.verifyPostgres).toBe(true);
+    expect(run(['flash-sale', '--no-postgres']).load).toMatchObject({ verify: true, verifyPostgres: false });
+  });
+
   it('answers --help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ command: 'help' });
   });

@@ -39,6 +39,7 @@ scenario data
 
 verification and verdict
   --database-url URL        Postgres to verify against (default ${DEFAULT_DATABASE_URL})
+  --no-postgres             the target keeps no Postgres (the Redis + Lua reference): API checks only
   --verify-timeout 30s      how long Postgres may take to catch up with the grid
   --no-verify               skip the invariant checks (e.g. against the no-op server)
   --max-p99 20ms            fail if the overall p99 is above
@@ -116,6 +117,7 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
       options: {
         ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
         'no-verify': { type: 'boolean' },
+        'no-postgres': { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -168,6 +170,7 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     timeoutMs: duration('timeout', str('timeout')) ?? 10_000,
     verify: values['no-verify'] !== true,
     databaseUrl: str('database-url') ?? DEFAULT_DATABASE_URL,
+    verifyPostgres: values['no-postgres'] !== true,
     verifyTimeoutMs: duration('verify-timeout', str('verify-timeout')) ?? 30_000,
     thresholds: {
       maxP99Ms: duration('max-p99', str('max-p99'), 'ms'),

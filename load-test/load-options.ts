@@ -37,6 +37,11 @@ export interface LoadOptions {
   verify?: boolean;
   /** Default postgres://postgres@127.0.0.1:5432/spacegrid. */
   databaseUrl?: string;
+  /**
+   * False for a target that keeps nothing in Postgres (the Redis + Lua reference): the checks run
+   * on the API's views only, and the Postgres ones are SKIPped. Default true.
+   */
+  verifyPostgres?: boolean;
   /** How long Postgres may take to catch up. Default 30 s. */
   verifyTimeoutMs?: number;
   thresholds?: Thresholds;

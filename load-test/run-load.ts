@@ -75,6 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
             http,
             observations,
             databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE_URL,
+            postgres: options.verifyPostgres !== false,
             timeoutMs: options.verifyTimeoutMs ?? 30_000,
           });
 

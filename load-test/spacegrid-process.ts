@@ -6,6 +6,8 @@ import { isReady } from './child-server.js';
 const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
 
 export interface SpacegridProcess {
+  /** The deploy manager's pid, when this started it (undefined for one already running). */
+  pid: number | undefined;
   /** SIGINT (the same clean, ordered stop as Ctrl-C) and wait for it to exit. */
   close(): Promise<void>;
 }
@@ -22,7 +24,7 @@ export async function ensureSpacegrid(
 ): Promise<SpacegridProcess> {
   if (await isReady(url)) {
     log(`using the spacegrid already running at ${url}`);
-    return { close: async () => undefined };
+    return { pid: undefined, close: async () => undefined };
   }
   const databaseUrl = env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL;
   // Every run starts from an empty grid and database: holds left by an earlier run would be warmed
@@ -56,6 +58,7 @@ export async function ensureSpacegrid(
   }
   log('spacegrid is ready');
   return {
+    pid: child.pid,
     async close() {
       if (child.exitCode !== null) return;
       child.kill('SIGINT');
