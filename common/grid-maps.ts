@@ -13,6 +13,12 @@ export interface IdempotencyRecord {
   status?: number;
   body?: unknown;
   at: number;
+  /**
+   * When the record stops counting (epoch ms): a finished answer after IDEMPOTENCY_TTL_SECONDS, a
+   * claim after its pending time. Past it the record is treated as absent, and the janitor
+   * (data-pump/grid-janitor.ts) removes it. (Absent in records written before it existed.)
+   */
+  expiresAt?: number;
 }
 
 /** Every map of the grid, typed. Opened once per process. */
@@ -49,5 +55,8 @@ export async function openGridMaps(client: HazelcastClient, names: GridNames): P
   }
   await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['deadline'] });
   await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['pendingSince'] });
+  // The janitor removes what is due by these (a time to live would not do: see grid-janitor.ts).
+  await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['retireAt'] });
+  await maps.idempotency.map.addIndex({ type: 'SORTED', attributes: ['expiresAt'] });
   return maps;
 }

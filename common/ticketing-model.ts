@@ -53,6 +53,11 @@ export interface HoldEntry extends Hold {
   deadline: number | null;
   /** ms since which a closing transition waits to be settled with its section, else null. */
   pendingSince: number | null;
+  /**
+   * When a closed hold leaves the grid (epoch ms): set once its closing is in Postgres, to that
+   * moment plus CLOSED_HOLD_RETENTION_SECONDS. Reads after that are answered from Postgres.
+   */
+  retireAt?: number;
 }
 
 /** Seat state characters of `SectionAggregate.seatStates`. */

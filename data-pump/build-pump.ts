@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import type { AddressInfo } from 'node:net';
-import { Gauge } from 'prom-client';
 import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
 import { closeGracefully, createHttpServer } from '../common/http-server.js';
@@ -8,8 +7,10 @@ import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { checkRedis, createRedis } from '../common/redis.js';
+import { GridJanitor } from './grid-janitor.js';
 import { OutboxPump, type PumpStats } from './outbox-pump.js';
 import type { PumpConfig } from './pump-config.js';
+import { createPumpMetrics } from './pump-metrics.js';
 
 export interface DataPump {
   start(): Promise<void>;
@@ -27,25 +28,10 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
   let link: GridLink | undefined;
   let queue: Queue | undefined;
   let pump: OutboxPump | undefined;
+  let janitor: GridJanitor | undefined;
   let url = '';
 
-  const stat = (name: string, help: string, read: (s: PumpStats) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        if (pump) this.set(read(pump.stats));
-      },
-    });
-  stat('spacegrid_pump_jobs_total', 'Change jobs sent to the queue', (s) => s.jobsPumped);
-  stat('spacegrid_pump_dirty_keys', 'Aggregates with changes not yet on the queue', (s) => s.dirtyKeys);
-  stat('spacegrid_pump_redis_up', '1 when the change queue is reachable', (s) => (s.redisUp ? 1 : 0));
-  stat(
-    'spacegrid_pump_lag_ms',
-    'Commit-to-queue delay of the oldest change of the last pass',
-    (s) => s.lastLagMs,
-  );
+  createPumpMetrics(registry, { stats: () => pump?.stats, queue: () => queue });
 
   return {
     get url() {
@@ -73,9 +59,16 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
         staleMs: config.staleMs,
         sweepIntervalMs: config.sweepIntervalMs,
         confirmIntervalMs: config.confirmIntervalMs,
+        closedHoldRetentionMs: config.closedHoldRetentionMs,
         gridConnected: () => grid.connected,
       });
       await pump.start();
+      janitor = new GridJanitor(maps, {
+        intervalMs: config.janitorIntervalMs,
+        log: log.child({ module: 'grid-janitor' }),
+        gridConnected: () => grid.connected,
+      });
+      janitor.start();
       registerOpsRoutes(app, registry, () =>
         !grid.connected
           ? { ready: false, reason: grid.reason }
@@ -83,7 +76,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
             ? { ready: true }
             : { ready: false, reason: 'the change queue (Redis) is unreachable' },
       );
-      app.get('/status', async () => pump!.stats);
+      app.get('/status', async () => ({ ...pump!.stats, janitor: janitor!.stats }));
       await app.listen({ port: config.port, host: config.host });
       url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
       log.info({ url, queue: names.changeQueue }, 'data pump running');
@@ -91,6 +84,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
 
     async close() {
       await closeGracefully(app);
+      await janitor?.stop();
       await pump?.close();
       await queue?.close();
       await link?.close();

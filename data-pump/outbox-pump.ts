@@ -9,9 +9,8 @@ import {
 } from '../common/change-record.js';
 import { CHANGE_JOB_OPTIONS, MAX_JOBS_PER_ADD } from '../common/change-queue.js';
 import type { GridMaps } from '../common/grid-maps.js';
-import { holdEntryOf } from '../common/hold-entry.js';
+import { holdEntryOf, holdKeyOf, isHoldClosing } from '../common/hold-entry.js';
 import type { Hold, HoldEntry } from '../common/ticketing-model.js';
-import { holdKey } from '../common/map-names.js';
 import type { JsonMap, Versioned } from '../common/json-map.js';
 import type { Logger } from '../common/logger.js';
 import { trimOutbox, type WithOutbox } from '../common/outbox.js';
@@ -38,6 +37,11 @@ export interface PumpOptions {
   confirmIntervalMs?: number;
   /** A job neither completed nor on the queue after this long is sent again (Redis lost it). */
   resendAfterMs?: number;
+  /**
+   * How long a closed hold's entry stays in the grid once its closing is in Postgres (default: for
+   * ever). Reads of it after that are answered from Postgres, through the data reader.
+   */
+  closedHoldRetentionMs?: number;
   /**
    * Whether the grid client is connected now (default: always). While it is not, every grid call
    * would fail at once: the pump waits instead of sweeping, pumping or confirming, and does not
@@ -266,16 +270,8 @@ export class OutboxPump {
         } as ChangeRecord);
         oldest = Math.min(oldest, entry.at);
         for (const event of entry.events) {
-          if (
-            event.type === 'HoldPurchased' ||
-            event.type === 'HoldReleased' ||
-            event.type === 'HoldExpired'
-          ) {
-            const { eventId, sectionId, holdId } = event.hold;
-            closedHolds.push([holdKey(eventId, sectionId, holdId), holdEntryOf(event.hold)]);
-          } else if (event.type === 'HoldPlaced') {
-            placedHolds.push(event.hold);
-          }
+          if (isHoldClosing(event)) closedHolds.push([holdKeyOf(event.hold), holdEntryOf(event.hold)]);
+          else if (event.type === 'HoldPlaced') placedHolds.push(event.hold);
         }
       }
     }
@@ -343,11 +339,14 @@ export class OutboxPump {
     }
     const now = (this.options.now ?? Date.now)();
     const lost: ChangeRecord[] = [];
+    const written: ChangeRecord[] = [];
     pending.forEach((job, i) => {
       const done = answers[2 * i]?.[1] != null;
       const exists = Number(answers[2 * i + 1]?.[1] ?? 0) === 1;
-      if (done) this.inflight.get(job.key)?.delete(job.version);
-      else if (!exists && now - job.sentAt > (this.options.resendAfterMs ?? 2_000)) lost.push(job.record);
+      if (done) {
+        this.inflight.get(job.key)?.delete(job.version);
+        written.push(job.record);
+      } else if (!exists && now - job.sentAt > (this.options.resendAfterMs ?? 2_000)) lost.push(job.record);
     });
     const raised: Array<[string, number]> = [];
     for (const key of new Set(pending.map((job) => job.key))) {
@@ -372,16 +371,41 @@ export class OutboxPump {
     } catch (err) {
       this.options.log.warn({ err }, 'confirming change jobs failed: will retry');
     }
+    await this.retireClosedHolds(written);
+  }
+
+  /**
+   * Closed holds whose closing is now in Postgres get the moment they leave the grid (`retireAt`,
+   * now plus the retention), in one write per section's partition; the janitor removes them then.
+   * Only holds: sections, events and auctions are as many as the catalog, not as the traffic.
+   * Best effort: a hold that gets no `retireAt` (the pump died here) only costs memory.
+   */
+  private async retireClosedHolds(written: ChangeRecord[]): Promise<void> {
+    const retention = this.options.closedHoldRetentionMs;
+    if (retention === undefined || written.length === 0) return;
+    const retireAt = (this.options.now ?? Date.now)() + retention;
+    const retiring = written.flatMap((record) =>
+      record.events.flatMap((event): Array<[string, HoldEntry]> =>
+        isHoldClosing(event) ? [[holdKeyOf(event.hold), { ...holdEntryOf(event.hold), retireAt }]] : [],
+      ),
+    );
+    try {
+      await this.maps.holds.setAll(retiring);
+    } catch (err) {
+      this.options.log.warn(
+        { err, holds: retiring.length },
+        'closed holds stay in the grid: marking them failed',
+      );
+    }
   }
 
   private async fileNewHolds(placed: Hold[]): Promise<void> {
     if (placed.length === 0) return;
-    const keyOf = (h: Hold): string => holdKey(h.eventId, h.sectionId, h.holdId);
-    const existing = await this.maps.holds.getAll(placed.map(keyOf));
+    const existing = await this.maps.holds.getAll(placed.map(holdKeyOf));
     await Promise.all(
       placed
-        .filter((h) => !existing.has(keyOf(h)))
-        .map((h) => this.maps.holds.putIfAbsent(keyOf(h), holdEntryOf(h))),
+        .filter((h) => !existing.has(holdKeyOf(h)))
+        .map((h) => this.maps.holds.putIfAbsent(holdKeyOf(h), holdEntryOf(h))),
     );
   }
 

@@ -13,6 +13,14 @@ export const PumpEnv = Type.Object({
   PUMP_CONFIRM_INTERVAL_MS: Type.Integer({ minimum: 10, default: 200 }),
   /** Age after which an outbox entry is re-pumped by the sweeper (a missed listener event). */
   PUMP_STALE_MS: Type.Integer({ minimum: 10, default: 2000 }),
+  /**
+   * How long a closed hold (purchased, released, expired) stays in the grid once its closing is in
+   * Postgres; after that its reads are answered from Postgres. Also how long a retry of a keyed hold
+   * whose first attempt failed ambiguously is still recognised once that hold has closed.
+   */
+  CLOSED_HOLD_RETENTION_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** How often retired holds and expired idempotency records are removed from the grid. */
+  GRID_JANITOR_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5000 }),
 });
 
 export interface PumpConfig extends GridConnection {
@@ -22,6 +30,8 @@ export interface PumpConfig extends GridConnection {
   sweepIntervalMs: number;
   confirmIntervalMs: number;
   staleMs: number;
+  closedHoldRetentionMs: number;
+  janitorIntervalMs: number;
 }
 
 export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
@@ -33,5 +43,7 @@ export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
     sweepIntervalMs: env.PUMP_SWEEP_INTERVAL_MS,
     confirmIntervalMs: env.PUMP_CONFIRM_INTERVAL_MS,
     staleMs: env.PUMP_STALE_MS,
+    closedHoldRetentionMs: env.CLOSED_HOLD_RETENTION_SECONDS * 1000,
+    janitorIntervalMs: env.GRID_JANITOR_INTERVAL_MS,
   });
 }

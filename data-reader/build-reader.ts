@@ -8,7 +8,9 @@ import type { Logger } from '../common/logger.js';
 import { gridNames } from '../common/map-names.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
 import { createRedis } from '../common/redis.js';
+import { registerArchiveRoutes } from './archive-routes.js';
 import { GridWarmer } from './grid-warmer.js';
+import { Restorer } from './restorer.js';
 import type { ReaderConfig } from './reader-config.js';
 
 export interface DataReader {
@@ -21,7 +23,8 @@ export interface DataReader {
 
 /**
  * The data reader process: warms the grid from Postgres whenever it finds it empty (at first
- * start, and again if the whole cluster was lost), and reports its progress.
+ * start, and again if the whole cluster was lost), and reports its progress; and reads on demand
+ * for the units: holds that left the grid, aggregates a lost partition took (see Restorer).
  */
 export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
   const log = rootLog.child({ part: 'data-reader' });
@@ -34,6 +37,7 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
   let indexedFor = 0;
   let queue: Queue | undefined;
   let warmer: GridWarmer | undefined;
+  let restorer: Restorer | undefined;
   let timer: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
   let warm = false;
@@ -87,6 +91,14 @@ export function buildReader(config: ReaderConfig, rootLog: Logger): DataReader {
       queue = new Queue(names.changeQueue, { connection: createRedis(config.redisUrl, { offline: 'fail' }) });
       queue.on('error', () => undefined);
       warmer = new GridWarmer({ pool, maps, queue, log, readerId: `reader-${process.pid}-${config.port}` });
+      restorer = new Restorer({
+        pool,
+        maps,
+        queue,
+        log: log.child({ module: 'restorer' }),
+        warm: () => warm,
+      });
+      registerArchiveRoutes(app, () => restorer);
       registerOpsRoutes(app, registry, () =>
         warm
           ? { ready: true }

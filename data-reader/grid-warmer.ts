@@ -19,9 +19,10 @@ export interface WarmerOptions {
 }
 
 /**
- * Warms an empty grid from Postgres: catalog, sections with active holds and seat maps, closed
- * holds, auctions with their newest bids; then sets the warm flag that lets units serve. If the
- * grid is already warm (units kept running, or a member survived) it does nothing.
+ * Warms an empty grid from Postgres: catalog, sections with their seat maps, live holds, auctions
+ * with their newest bids; then sets the warm flag that lets units serve. If the grid is already
+ * warm (units kept running, or a member survived) it does nothing; if only the flag was lost (its
+ * partition went, the data did not), it sets the flag again and warms nothing.
  *
  * It never warms from a Postgres that is behind what the lost grid had acknowledged: not while
  * changes are still queued for the writers, not while it cannot see the queue, and not while a
@@ -61,6 +62,13 @@ export class GridWarmer {
       this.blocked = undefined;
       return false;
     }
+    if (await this.holdsData()) {
+      // The flag's own partition was lost, not the grid: warming would overwrite newer state with
+      // Postgres's. Keys a lost partition took are put back one by one when units miss them.
+      await maps.meta.set(WARM_FLAG, JSON.stringify({ at: new Date().toISOString(), by: readerId }));
+      log.warn('the warm flag was lost but the grid still holds data: flag set again, nothing warmed');
+      return false;
+    }
     this.blocked = await this.behind();
     if (this.blocked !== undefined) {
       if (Date.now() - this.lastBlockedLog > 5_000) {
@@ -78,9 +86,11 @@ export class GridWarmer {
     const started = performance.now();
     try {
       log.info('the grid is empty: warming it from Postgres');
+      // Holds before their sections: a warm cut short leaves sections missing (restored on demand
+      // by the Restorer, live holds first), never a section without the holds it counts.
       await loadEvents(this.options.pool, maps, this.progress);
-      await loadSections(this.options.pool, maps, this.progress);
       await loadHolds(this.options.pool, maps, this.progress);
+      await loadSections(this.options.pool, maps, this.progress);
       await loadAuctions(this.options.pool, maps, this.progress);
       this.progress.finishPhase();
       await maps.meta.set(WARM_FLAG, JSON.stringify({ at: new Date().toISOString(), by: readerId }));
@@ -94,6 +104,17 @@ export class GridWarmer {
       await maps.meta.delete(WARMING_LOCK).catch(() => undefined);
       this.warming = false;
     }
+  }
+
+  /** Whether any catalog or inventory entry is in the grid (then it is not empty, whatever the flag). */
+  private async holdsData(): Promise<boolean> {
+    const { maps } = this.options;
+    const sizes = await Promise.all([
+      maps.events.map.size(),
+      maps.sections.map.size(),
+      maps.auctions.map.size(),
+    ]);
+    return sizes.some((n) => n > 0);
   }
 
   /** Why Postgres may be behind what the grid had acknowledged, or undefined when it is complete. */

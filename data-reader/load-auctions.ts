@@ -5,7 +5,7 @@ import type { Progress } from './progress.js';
 
 const PAGE = 1_000;
 
-interface AuctionRow {
+export interface AuctionRow {
   auction_id: string;
   title: string;
   status: 'SCHEDULED' | 'OPEN' | 'CLOSED';
@@ -21,7 +21,7 @@ interface AuctionRow {
   version: string;
 }
 
-interface BidRow {
+export interface BidRow {
   bid_id: string;
   auction_id: string;
   bidder_id: string;
@@ -29,7 +29,7 @@ interface BidRow {
   placed_at: Date;
 }
 
-function bidFromRow(row: BidRow): Bid {
+export function bidFromRow(row: BidRow): Bid {
   return {
     bidId: row.bid_id,
     auctionId: row.auction_id,

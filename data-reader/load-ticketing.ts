@@ -7,6 +7,7 @@ import {
   type EventAggregate,
   type EventRecord,
   type Hold,
+  type HoldEntry,
   type SectionAggregate,
   type SectionSpec,
 } from '../common/ticketing-model.js';
@@ -14,7 +15,7 @@ import type { Progress } from './progress.js';
 
 const PAGE = 2_000;
 
-interface SectionRow {
+export interface SectionRow {
   event_id: string;
   section_id: string;
   kind: 'GA' | 'RESERVED';
@@ -25,7 +26,7 @@ interface SectionRow {
   seat_ids: string[] | null;
 }
 
-interface HoldRow {
+export interface HoldRow {
   hold_id: string;
   event_id: string;
   section_id: string;
@@ -59,48 +60,58 @@ export function holdFromRow(row: HoldRow): Hold {
   };
 }
 
+export interface EventRow {
+  event_id: string;
+  name: string;
+  starts_at: Date;
+  hold_ttl_seconds: number;
+  max_seats_per_hold: number;
+  created_at: Date;
+  version: string;
+}
+
+/** An event's catalog entry from its row and its sections' rows (in their original order). */
+export function eventFromRows(row: EventRow, sections: SectionRow[]): EventAggregate {
+  const record: EventRecord = {
+    id: row.event_id,
+    name: row.name,
+    startsAt: row.starts_at.toISOString(),
+    holdTtlSeconds: row.hold_ttl_seconds,
+    maxSeatsPerHold: row.max_seats_per_hold,
+    createdAt: row.created_at.toISOString(),
+    sections: sections.map((section): SectionSpec => ({
+      id: section.section_id,
+      kind: section.kind,
+      capacity: section.capacity,
+      ...(section.seat_ids ? { seats: section.seat_ids } : {}),
+    })),
+  };
+  return { record, version: Number(row.version), outbox: [], outboxSince: null };
+}
+
+/** The columns of a section that make its spec, in the event's order (see eventFromRows). */
+export const SECTION_SPEC_COLUMNS = 'event_id, section_id, kind, capacity, seat_ids';
+
 /** Events (the catalog): every event with its sections in their original order. */
 export async function loadEvents(
   pool: Pool,
   maps: Pick<GridMaps, 'events'>,
   progress: Progress,
 ): Promise<void> {
-  const events = await pool.query<{
-    event_id: string;
-    name: string;
-    starts_at: Date;
-    hold_ttl_seconds: number;
-    max_seats_per_hold: number;
-    created_at: Date;
-    version: string;
-  }>('SELECT * FROM events ORDER BY event_id');
+  const events = await pool.query<EventRow>('SELECT * FROM events ORDER BY event_id');
   const sections = await pool.query<SectionRow>(
-    'SELECT event_id, section_id, kind, capacity, seat_ids FROM sections ORDER BY event_id, position',
+    `SELECT ${SECTION_SPEC_COLUMNS} FROM sections ORDER BY event_id, position`,
   );
-  const byEvent = new Map<string, SectionSpec[]>();
+  const byEvent = new Map<string, SectionRow[]>();
   for (const row of sections.rows) {
-    const specs = byEvent.get(row.event_id) ?? [];
-    specs.push({
-      id: row.section_id,
-      kind: row.kind,
-      capacity: row.capacity,
-      ...(row.seat_ids ? { seats: row.seat_ids } : {}),
-    });
-    byEvent.set(row.event_id, specs);
+    const list = byEvent.get(row.event_id) ?? [];
+    list.push(row);
+    byEvent.set(row.event_id, list);
   }
   progress.begin('events', events.rowCount ?? 0);
   const batch: Array<[string, EventAggregate]> = [];
   for (const row of events.rows) {
-    const record: EventRecord = {
-      id: row.event_id,
-      name: row.name,
-      startsAt: row.starts_at.toISOString(),
-      holdTtlSeconds: row.hold_ttl_seconds,
-      maxSeatsPerHold: row.max_seats_per_hold,
-      createdAt: row.created_at.toISOString(),
-      sections: byEvent.get(row.event_id) ?? [],
-    };
-    batch.push([row.event_id, { record, version: Number(row.version), outbox: [], outboxSince: null }]);
+    batch.push([row.event_id, eventFromRows(row, byEvent.get(row.event_id) ?? [])]);
     if (batch.length >= PAGE) await flush(maps.events.setAll(batch.splice(0)), progress, PAGE);
   }
   await flush(maps.events.setAll(batch), progress, batch.length);
@@ -178,28 +189,32 @@ export function sectionFromRows(row: SectionRow, holds: HoldRow[]): SectionAggre
   };
 }
 
-/** Every hold, active or closed: the holds map is the authority on each hold's status. */
+/**
+ * The live holds (HELD): what the grid needs to work. Closed holds stay in Postgres, where reads of
+ * them are answered (the data reader's archive reads); the grid keeps a closed hold only for a while
+ * after it closed (CLOSED_HOLD_RETENTION_SECONDS), so a warm grid looks like one that ran for long.
+ */
 export async function loadHolds(
   pool: Pool,
   maps: Pick<GridMaps, 'holds'>,
   progress: Progress,
 ): Promise<void> {
-  const total = await pool.query<{ n: string }>('SELECT count(*) AS n FROM holds');
+  const total = await pool.query<{ n: string }>("SELECT count(*) AS n FROM holds WHERE status = 'HELD'");
   progress.begin('holds', Number(total.rows[0]?.n ?? 0));
   let after = '';
   for (;;) {
     const page = await pool.query<HoldRow>(
-      `SELECT * FROM holds WHERE hold_id > $1 ORDER BY hold_id LIMIT ${PAGE}`,
+      `SELECT * FROM holds WHERE status = 'HELD' AND hold_id > $1 ORDER BY hold_id LIMIT ${PAGE}`,
       [after],
     );
     if (page.rows.length === 0) return;
-    await maps.holds.setAll(
-      page.rows.map((row) => [
-        holdKey(row.event_id, row.section_id, row.hold_id),
-        holdEntryOf(holdFromRow(row)),
-      ]),
-    );
+    await maps.holds.setAll(page.rows.map((row) => holdEntryPair(row)));
     progress.advance(page.rows.length);
     after = page.rows[page.rows.length - 1]!.hold_id;
   }
+}
+
+/** A hold row as its entry in the holds map. */
+export function holdEntryPair(row: HoldRow): [string, HoldEntry] {
+  return [holdKey(row.event_id, row.section_id, row.hold_id), holdEntryOf(holdFromRow(row))];
 }

@@ -94,7 +94,10 @@ export function buildDeployment(
   const fleet = new UnitFleet({
     supervisor,
     spec: (slot) =>
-      child(`unit-${slot}`, 'processing-unit', config.unitBasePort + slot - 1, { UNIT_ID: `unit-${slot}` }),
+      child(`unit-${slot}`, 'processing-unit', config.unitBasePort + slot - 1, {
+        UNIT_ID: `unit-${slot}`,
+        READER_URL: `http://${config.host}:${config.readerPort}`,
+      }),
     readyTimeoutMs: config.unitReadyTimeoutMs,
     log: log.child({ module: 'unit-fleet' }),
   });

@@ -9,6 +9,7 @@ import { gridNames, holdPartitionKey } from '../common/map-names.js';
 import { route } from '../common/rendezvous.js';
 import { registerEventLoopUtilization } from '../common/event-loop-utilization.js';
 import { createRegistry, registerOpsRoutes } from '../common/ops-routes.js';
+import { ReaderArchive } from './archive-client.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import { GridReadiness } from './grid-readiness.js';
 import { Idempotency } from './idempotency.js';
@@ -85,10 +86,11 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       });
       const sectionEngine: SectionEngine = new BatchEngine(maps.sections, engineOptions('section-writer'));
       engines.push(sectionEngine);
-      const ticketing = new TicketingService(maps, sectionEngine);
+      const archive = new ReaderArchive(config.readerUrl);
+      const ticketing = new TicketingService(maps, sectionEngine, archive);
       const auctionEngine: AuctionEngine = new BatchEngine(maps.auctions, engineOptions('auction-writer'));
       engines.push(auctionEngine);
-      const bidding = new BiddingService(maps, auctionEngine);
+      const bidding = new BiddingService(maps, auctionEngine, archive);
       const idempotency = new Idempotency(maps, { ttlSeconds: config.idempotencyTtlSeconds });
 
       registerOpsRoutes(app, registry, () => readiness!.current);
@@ -106,8 +108,9 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       });
       app.addHook('onResponse', async (request, reply) => {
         const route = request.routeOptions.url ?? 'unknown';
-        metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
-        metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+        const labels = { method: request.method, route, status_code: reply.statusCode };
+        metrics.requests.inc(labels);
+        metrics.latency.observe(labels, reply.elapsedTime / 1000);
       });
       registerTicketingRoutes(app, ticketing, idempotency);
       registerBiddingRoutes(app, bidding, idempotency);

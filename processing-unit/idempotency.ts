@@ -57,13 +57,15 @@ export class Idempotency {
       throw new ValidationError('Idempotency-Key must be 1 to 128 printable characters');
     }
     const id = createHash('sha256').update(key).digest('base64url');
-    const pending: IdempotencyRecord = { state: 'PENDING', fingerprint, at: Date.now() };
-    const existing = await this.maps.idempotency.putIfAbsent(
-      id,
-      pending,
-      (this.options.pendingTtlSeconds ?? 30) * 1000,
-    );
-    if (existing) return this.replay(id, existing.value, fingerprint);
+    const now = Date.now();
+    const pending: IdempotencyRecord = {
+      state: 'PENDING',
+      fingerprint,
+      at: now,
+      expiresAt: now + (this.options.pendingTtlSeconds ?? 30) * 1000,
+    };
+    const existing = await this.claim(id, pending);
+    if (existing) return this.replay(id, existing, fingerprint);
 
     let answer: Answer;
     try {
@@ -85,15 +87,30 @@ export class Idempotency {
         throw err;
       }
     }
+    const finished = Date.now();
     const done: IdempotencyRecord = {
       state: 'DONE',
       fingerprint,
       status: answer.status,
       body: answer.body,
-      at: Date.now(),
+      at: finished,
+      expiresAt: finished + this.options.ttlSeconds * 1000,
     };
-    await this.maps.idempotency.set(id, done, this.options.ttlSeconds * 1000);
+    await this.maps.idempotency.set(id, done);
     return { ...answer, replayed: false };
+  }
+
+  /**
+   * Claims the key for this request: null when claimed, else the record that holds it. A record past
+   * its `expiresAt` is gone in all but memory (until the janitor removes it) and is taken over.
+   */
+  private async claim(id: string, pending: IdempotencyRecord): Promise<IdempotencyRecord | null> {
+    for (;;) {
+      const existing = await this.maps.idempotency.putIfAbsent(id, pending);
+      if (!existing) return null;
+      if (!isExpired(existing.value, pending.at)) return existing.value;
+      if (await this.maps.idempotency.replaceIfSame(id, existing.raw, pending)) return null;
+    }
   }
 
   /**
@@ -134,6 +151,11 @@ export class Idempotency {
       }
       await sleep(delay);
       current = (await this.maps.idempotency.get(id))?.value;
+      if (current && isExpired(current, Date.now())) current = undefined;
     }
   }
+}
+
+function isExpired(record: IdempotencyRecord, now: number): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= now;
 }

@@ -6,7 +6,9 @@ export const UnitEnv = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8100 }),
   HOST: Type.String({ default: '127.0.0.1' }),
   UNIT_ID: Type.Optional(Type.String()),
-  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86_400 }),
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** The data reader: answers reads of what left the grid, and restores what a lost partition took. */
+  READER_URL: Type.String({ default: 'http://127.0.0.1:8093' }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /** Commands in flight beyond which a unit answers 429 OVERLOADED. */
   MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 20_000 }),
@@ -22,6 +24,7 @@ export interface UnitConfig extends GridConnection {
   host: string;
   unitId: string;
   idempotencyTtlSeconds: number;
+  readerUrl: string;
   sweepIntervalMs: number;
   maxInFlight: number;
   maxBatch: number;
@@ -35,6 +38,7 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
     unitId: env.UNIT_ID ?? `unit-${env.PORT}`,
     ...gridConnectionFromEnv(env),
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    readerUrl: env.READER_URL.replace(/\/+$/, ''),
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     maxInFlight: env.MAX_IN_FLIGHT,
     maxBatch: env.MAX_BATCH,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuctionAggregate, AuctionSnapshot } from '../../common/bidding-model.js';
-import { ConflictError, NotFoundError } from '../../common/errors.js';
+import { ConflictError, NotFoundError, RetryLaterError } from '../../common/errors.js';
+import type { Archive } from '../archive-client.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
@@ -17,26 +18,33 @@ export type AuctionEngine = BatchEngine<
   AuctionSnapshot
 >;
 
-const AUCTION_KEY_SPEC: KeySpec<
+type AuctionKeySpec = KeySpec<
   AuctionAggregate,
   AuctionCommand,
   AuctionResult,
   AuctionContext,
   AuctionSnapshot
-> = {
-  // A new bid may be refused when the write-behind is behind; a touch (closing on time) may not.
-  sheddable: (command) => command.type === 'placeBid',
-  rules: auctionRules,
-  context: (now) => ({ now }),
-  create: () => null,
-  notFound: () => new NotFoundError('AUCTION_NOT_FOUND', 'auction not found'),
-};
+>;
 
 /** The bidding use cases of a unit: bids go through the auction's single writer, reads straight to the grid. */
 export class BiddingService {
+  private readonly keySpec: AuctionKeySpec = {
+    // A new bid may be refused when the write-behind is behind; a touch (closing on time) may not.
+    sheddable: (command) => command.type === 'placeBid',
+    rules: auctionRules,
+    context: (now) => ({ now }),
+    // Auctions are created by POST /auctions only: an absent one never existed, or a lost partition
+    // took it (then the data reader puts it back from Postgres).
+    absent: async (auctionId) => {
+      await this.restore(auctionId);
+      return 'restored';
+    },
+  };
+
   constructor(
     private readonly maps: Pick<GridMaps, 'auctions'>,
     private readonly engine: AuctionEngine,
+    private readonly archive: Archive,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -68,7 +76,7 @@ export class BiddingService {
     body: { bidderId: string; amount: number },
     idempotencyKey?: string,
   ): Promise<BidView> {
-    const result = await this.engine.submit(auctionId, AUCTION_KEY_SPEC, {
+    const result = await this.engine.submit(auctionId, this.keySpec, {
       type: 'placeBid',
       bidId: idempotencyKey === undefined ? newId('bid') : idempotentBidId(auctionId, idempotencyKey),
       bidderId: body.bidderId,
@@ -80,13 +88,23 @@ export class BiddingService {
 
   /** Runs `due` (the close at endsAt) without a client command: the sweeper's call. */
   async touch(auctionId: string): Promise<void> {
-    await this.engine.submit(auctionId, AUCTION_KEY_SPEC, { type: 'touch' });
+    await this.engine.submit(auctionId, this.keySpec, { type: 'touch' });
   }
 
   private async read(auctionId: string): Promise<AuctionAggregate> {
     const stored = await this.maps.auctions.get(auctionId);
-    if (!stored) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
-    return stored.value;
+    if (stored) return stored.value;
+    await this.restore(auctionId);
+    const restored = await this.maps.auctions.get(auctionId);
+    if (!restored) throw new RetryLaterError('RESTORING', `auction ${auctionId} is being restored`);
+    return restored.value;
+  }
+
+  /** An auction missing from the grid: put back from Postgres, or it never existed (404). */
+  private async restore(auctionId: string): Promise<void> {
+    if ((await this.archive.restore({ kind: 'auction', auctionId })) === 'absent') {
+      throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
+    }
   }
 }
 

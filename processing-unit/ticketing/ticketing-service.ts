@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ContentionError, ConflictError, NotFoundError } from '../../common/errors.js';
+import { ContentionError, ConflictError, NotFoundError, RetryLaterError } from '../../common/errors.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
 import type { EventView, HoldView, OrderView, SectionView } from '../../common/ticketing-api-schemas.js';
@@ -13,7 +13,9 @@ import type {
   HoldEntry,
   SectionAggregate,
   SectionSnapshot,
+  SectionSpec,
 } from '../../common/ticketing-model.js';
+import type { Archive } from '../archive-client.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
@@ -65,6 +67,7 @@ export class TicketingService {
   constructor(
     private readonly maps: Pick<GridMaps, 'events' | 'sections' | 'holds'>,
     private readonly engine: SectionEngine,
+    private readonly archive: Archive,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -83,9 +86,18 @@ export class TicketingService {
     if (await this.maps.events.putIfAbsent(record.id, aggregate)) {
       throw new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
     }
+    // Sections exist from the start, so a section missing later was lost (a partition whose every
+    // copy died) and is restored from Postgres, never created again empty over what it had sold.
+    // (A unit that dies between the two steps leaves them missing: the restore path creates them.)
+    const sections = record.sections.map((spec) => newSection(record.id, spec));
+    await Promise.all(
+      sections.map((section) =>
+        this.maps.sections.putIfAbsent(sectionKey(record.id, section.sectionId), section),
+      ),
+    );
     return eventView(
       record,
-      record.sections.map((spec) => sectionView(newSection(record.id, spec))),
+      sections.map((section) => sectionView(section)),
     );
   }
 
@@ -93,11 +105,14 @@ export class TicketingService {
     const entry = await this.catalogEntry(eventId);
     const keys = entry.record.sections.map((s) => sectionKey(eventId, s.id));
     const stored = await this.maps.sections.getAll(keys);
+    const states = await Promise.all(
+      entry.record.sections.map(
+        async (spec, i) => stored.get(keys[i]!)?.value ?? (await this.missingSection(eventId, spec)),
+      ),
+    );
     return eventView(
       entry.record,
-      entry.record.sections.map((spec, i) =>
-        sectionView(stored.get(keys[i]!)?.value ?? newSection(eventId, spec)),
-      ),
+      states.map((state) => sectionView(state)),
     );
   }
 
@@ -133,7 +148,7 @@ export class TicketingService {
   }
 
   async getHold(eventId: string, sectionId: string, holdId: string): Promise<HoldView> {
-    return holdView((await this.holdEntry(eventId, sectionId, holdId)).value, this.now());
+    return holdView((await this.findHold(eventId, sectionId, holdId)).value, this.now());
   }
 
   /** 201 with the order the first time, 200 with the same order afterwards. */
@@ -183,8 +198,14 @@ export class TicketingService {
     action: HoldAction,
   ): Promise<{ hold: HoldEntry; changed: boolean }> {
     for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt += 1) {
-      const current = await this.holdEntry(eventId, sectionId, holdId);
+      const current = await this.findHold(eventId, sectionId, holdId);
       const decision = decideHoldAction(current.value, action, this.now());
+      if (current.raw === undefined) {
+        // Closed and gone from the grid: what Postgres has is final (the entry left only after it
+        // got there), so the action is a repeat or a refusal.
+        if (decision.kind === 'unchanged') return { hold: current.value, changed: false };
+        throw new RetryLaterError('RESTORING', `hold ${holdId} is open in Postgres but not in the grid`);
+      }
       if (decision.kind === 'unchanged') {
         // Won by an earlier request whose settlement may not have happened yet: make sure it does.
         if (current.value.pendingSince !== null) await this.settle(current.value);
@@ -214,25 +235,43 @@ export class TicketingService {
     });
   }
 
-  /** The hold's entry; a hold placed a moment ago may still be only in its section's outbox. */
-  private async holdEntry(eventId: string, sectionId: string, holdId: string): Promise<Versioned<HoldEntry>> {
-    const key = holdKey(eventId, sectionId, holdId);
-    let stored = await this.maps.holds.get(key);
-    if (!stored) {
-      const section = await this.maps.sections.get(sectionKey(eventId, sectionId));
-      const placed = section && placedHoldInOutbox(section.value, holdId);
-      if (placed) {
-        await this.maps.holds.putIfAbsent(key, holdEntryOf(placed));
-        stored = await this.maps.holds.get(key);
-      }
-    }
-    if (!stored || stored.value.eventId !== eventId || stored.value.sectionId !== sectionId) {
-      throw new NotFoundError(
+  /**
+   * A hold: its entry in the grid (a hold placed a moment ago may still be only in its section's
+   * outbox), or, once it closed and left the grid, its row in Postgres (then without `raw`: it
+   * cannot change any more). A hold Postgres has open but the grid lacks went with a lost
+   * partition: its section is restored (live holds first) and the grid asked again.
+   */
+  private async findHold(
+    eventId: string,
+    sectionId: string,
+    holdId: string,
+  ): Promise<{ value: HoldEntry; raw?: Versioned<HoldEntry>['raw'] }> {
+    const notFound = () =>
+      new NotFoundError(
         'HOLD_NOT_FOUND',
         `hold ${holdId} not found in section ${sectionId} of event ${eventId}`,
       );
-    }
-    return stored;
+    const spec = (await this.catalogEntry(eventId)).record.sections.find((s) => s.id === sectionId);
+    if (!spec) throw notFound();
+    const key = holdKey(eventId, sectionId, holdId);
+    const inGrid = async (): Promise<Versioned<HoldEntry> | null> => {
+      const stored = await this.maps.holds.get(key);
+      if (stored) return stored;
+      const section = await this.maps.sections.get(sectionKey(eventId, sectionId));
+      const placed = section && placedHoldInOutbox(section.value, holdId);
+      if (!placed) return null;
+      await this.maps.holds.putIfAbsent(key, holdEntryOf(placed));
+      return this.maps.holds.get(key);
+    };
+    const stored = await inGrid();
+    if (stored) return stored;
+    const archived = await this.archive.hold(eventId, sectionId, holdId);
+    if (!archived) throw notFound();
+    if (archived.status !== 'HELD') return { value: holdEntryOf(archived) };
+    await this.archive.restore({ kind: 'section', eventId, sectionId });
+    const restored = await inGrid();
+    if (!restored) throw new RetryLaterError('RESTORING', `hold ${holdId} is being restored from Postgres`);
+    return restored;
   }
 
   private async readSection(eventId: string, sectionId: string) {
@@ -240,7 +279,23 @@ export class TicketingService {
     const spec = entry.record.sections.find((s) => s.id === sectionId);
     if (!spec) throw new NotFoundError('SECTION_NOT_FOUND', `event ${eventId} has no section ${sectionId}`);
     const stored = await this.maps.sections.get(sectionKey(eventId, sectionId));
-    return { spec, state: stored?.value ?? newSection(eventId, spec) };
+    return { spec, state: stored?.value ?? (await this.missingSection(eventId, spec)) };
+  }
+
+  /**
+   * A section the grid does not have: lost (put back from Postgres by the data reader, which waits
+   * until Postgres has every change the write-behind carried), or never created (its event's unit
+   * died between the two steps of createEvent): then, and only then, a fresh one.
+   */
+  private async missingSection(eventId: string, spec: SectionSpec): Promise<SectionAggregate> {
+    const key = sectionKey(eventId, spec.id);
+    if ((await this.archive.restore({ kind: 'section', eventId, sectionId: spec.id })) === 'absent') {
+      await this.maps.sections.putIfAbsent(key, newSection(eventId, spec));
+    }
+    const stored = await this.maps.sections.get(key);
+    if (!stored)
+      throw new RetryLaterError('RESTORING', `section ${spec.id} of event ${eventId} is being restored`);
+    return stored.value;
   }
 
   private keySpec(entry: CatalogEntry, sectionId: string): SectionKeySpec {
@@ -266,18 +321,17 @@ export class TicketingService {
           if (c.type === 'settle' && !closedHoldInOutbox(state, c.hold.holdId)) settles.add(c.hold.holdId);
           else if (c.type === 'placeHold' && c.keyed) placements.add(c.holdId);
         }
-        const settledLongAgo = new Set<string>();
         const filedHolds = new Map<string, Hold>();
+        let entries: HoldEntry[] = [];
         if (settles.size + placements.size > 0) {
           const keys = [...new Set([...settles, ...placements])].map((id) =>
             holdKey(entry.record.id, sectionId, id),
           );
-          for (const { value } of (await holds.getAll(keys)).values()) {
-            if (settles.has(value.holdId) && value.status !== 'HELD' && value.pendingSince === null)
-              settledLongAgo.add(value.holdId);
+          entries = [...(await holds.getAll(keys)).values()].map((stored) => stored.value);
+          for (const value of entries)
             if (placements.has(value.holdId)) filedHolds.set(value.holdId, holdOf(value));
-          }
         }
+        const settledLongAgo = settledOrGone(settles, entries);
         return { now, event: entry.record, seatIndex, settledLongAgo, filedHolds };
       },
       afterCommit: async (events) => {
@@ -295,9 +349,10 @@ export class TicketingService {
         );
         await holds.setAll(placed).catch(() => undefined);
       },
-      create: () => newSection(entry.record.id, spec),
-      notFound: () =>
-        new NotFoundError('SECTION_NOT_FOUND', `event ${entry.record.id} has no section ${sectionId}`),
+      absent: async () => {
+        await this.missingSection(entry.record.id, spec);
+        return 'restored';
+      },
     };
     entry.keySpecs.set(sectionId, keySpec);
     return keySpec;
@@ -306,13 +361,33 @@ export class TicketingService {
   private async catalogEntry(eventId: string): Promise<CatalogEntry> {
     const cached = this.catalog.get(eventId);
     if (cached) return cached;
-    const stored = await this.maps.events.get(eventId);
-    if (!stored) throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
+    let stored = await this.maps.events.get(eventId);
+    if (!stored) {
+      // Never created, or lost with its partition (then the data reader puts it back).
+      if ((await this.archive.restore({ kind: 'event', eventId })) === 'absent')
+        throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
+      stored = await this.maps.events.get(eventId);
+      if (!stored) throw new RetryLaterError('RESTORING', `event ${eventId} is being restored`);
+    }
     if (this.catalog.size >= CATALOG_CACHE_LIMIT) this.catalog.delete(this.catalog.keys().next().value!);
     const entry: CatalogEntry = { record: stored.value.record, keySpecs: new Map() };
     this.catalog.set(eventId, entry);
     return entry;
   }
+}
+
+/**
+ * Which settles of a batch are late duplicates, to skip: the hold's entry says it closed and was
+ * settled, or the entry is gone. Only a closed, settled hold leaves the grid (after its retention),
+ * and a lost partition takes the section with it, so a settle never meets a live hold that is gone.
+ */
+export function settledOrGone(settles: ReadonlySet<string>, entries: readonly HoldEntry[]): Set<string> {
+  const skip = new Set(settles);
+  for (const value of entries) {
+    if (skip.has(value.holdId) && (value.status === 'HELD' || value.pendingSince !== null))
+      skip.delete(value.holdId);
+  }
+  return skip;
 }
 
 /** The id of the hold an `Idempotency-Key` places in a section: the same for every retry. */

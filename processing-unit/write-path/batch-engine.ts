@@ -18,11 +18,15 @@ export interface KeySpec<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
    * finishing work already committed elsewhere (settling a purchase), which must go through.
    */
   sheddable(command: C): boolean;
-  /** The aggregate to create when the key is absent, or null when absence means "not found". */
-  create(): S | null;
-  /** Thrown to every command when the key is absent and cannot be created. */
-  notFound(): SpacegridError;
+  /**
+   * When the key is absent: the aggregate to create, or 'restored' once it was put back in the grid
+   * (read it again). Throws to refuse every command (not found; lost and being restored).
+   */
+  absent(key: string): Promise<S | 'restored'>;
 }
+
+/** How often an absent key is asked for (restored, then gone again) before the batch gives up. */
+const ABSENT_ATTEMPTS = 3;
 
 export interface BatchEngineOptions {
   log: Logger;
@@ -263,12 +267,13 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
   }
 
   private async readOrCreate(key: string, spec: KeySpec<S, C, R, Ctx, Snap>): Promise<Versioned<S>> {
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       const current = await this.map.get(key);
       if (current) return current;
-      const fresh = spec.create();
-      if (!fresh) throw spec.notFound();
-      await this.map.putIfAbsent(key, fresh);
+      if (attempt > ABSENT_ATTEMPTS)
+        throw new RetryLaterError('RESTORING', `${key} was restored but is missing from the grid again`);
+      const fresh = await spec.absent(key);
+      if (fresh !== 'restored') await this.map.putIfAbsent(key, fresh);
     }
   }
 }

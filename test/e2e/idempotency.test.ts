@@ -1,3 +1,4 @@
+import { ReaderArchive } from '../../processing-unit/archive-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectGrid, type HazelcastClient } from '../../common/grid-client.js';
@@ -244,7 +245,7 @@ describe('Idempotency-Key', () => {
     await withGrid(async (client) => {
       const maps = await openGridMaps(client, gridNames(system.namespace));
       const engine: SectionEngine = new BatchEngine(maps.sections, { log: silentLogger });
-      const service = new TicketingService(maps, engine);
+      const service = new TicketingService(maps, engine, new ReaderArchive(system.reader.url));
       const body = { customerId: 'c-twice', quantity: 2 };
       const [one, two] = await Promise.all([
         service.placeHold('idem3', 'ga', body, 'twice-1'),

@@ -25,6 +25,9 @@ export interface SystemOptions {
   databaseUrl?: string;
   writer?: boolean;
   sweepIntervalMs?: number;
+  /** How long closed holds stay in the grid once stored (default an hour, as the pump's). */
+  closedHoldRetentionMs?: number;
+  idempotencyTtlSeconds?: number;
   /** The units' write-behind backpressure bound (default: the units' own defaults). */
   writeBehindBound?: { maxEntries: number; maxAgeMs: number };
 }
@@ -91,7 +94,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
         );
   await writer?.start();
   const pump = buildPump(
-    { ...common, redisUrl, sweepIntervalMs: 200, confirmIntervalMs: 200, staleMs: 500 },
+    {
+      ...common,
+      redisUrl,
+      sweepIntervalMs: 200,
+      confirmIntervalMs: 200,
+      staleMs: 500,
+      closedHoldRetentionMs: options.closedHoldRetentionMs ?? 3_600_000,
+      janitorIntervalMs: 500,
+    },
     log,
   );
   await pump.start();
@@ -101,7 +112,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       {
         ...common,
         unitId: `${namespace}-unit-${i}`,
-        idempotencyTtlSeconds: 3600,
+        idempotencyTtlSeconds: options.idempotencyTtlSeconds ?? 3600,
+        readerUrl: reader.url,
         sweepIntervalMs: options.sweepIntervalMs ?? 200,
         maxInFlight: 50_000,
         maxBatch: 1000,
