@@ -31,6 +31,7 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
   const app = createHttpServer({ log });
   let pool: Pool | undefined;
   let countTimer: NodeJS.Timeout | undefined;
+  let closed: Promise<void> | undefined;
   /** When the batch being written started: one stuck past twice the statement timeout makes the writer not ready. */
   let writingSince: number | undefined;
   let worker: Worker | undefined;
@@ -122,15 +123,19 @@ export function buildWriter(config: WriterConfig, rootLog: Logger): DataWriter {
       log.info({ url, queue: gridNames(config.namespace).changeQueue }, 'data writer running');
     },
 
-    async close() {
-      await closeGracefully(app);
-      // Stop taking jobs; the ones in hand finish (their batch commits) before the worker closes.
-      const closing = worker?.close();
-      await batcher?.flush();
-      await closing;
-      clearInterval(countTimer);
-      await pool?.end();
-      log.info('data writer stopped');
+    close() {
+      // Closing twice (a test that stopped the writer, then the whole system) is one close.
+      closed ??= (async () => {
+        await closeGracefully(app);
+        // Stop taking jobs; the ones in hand finish (their batch commits) before the worker closes.
+        const closing = worker?.close();
+        await batcher?.flush();
+        await closing;
+        clearInterval(countTimer);
+        await pool?.end();
+        log.info('data writer stopped');
+      })();
+      return closed;
     },
   };
 }

@@ -29,7 +29,7 @@ const readyUnits = (status: any): string[] =>
  * processes. Scaling by hand and by load, member and unit crashes, and a clean Ctrl-C, all under
  * load through the messaging grid, checked by the load harness's invariants against Postgres.
  */
-describe('the deploy manager', () => {
+describe('the deploy manager', { timeout: 240_000 }, () => {
   let manager: ManagerUnderTest;
   beforeAll(async () => {
     manager = await startManager({
@@ -263,7 +263,7 @@ describe('the deploy manager', () => {
           const member = (await manager.status()).members.find((m: any) => m.address === victim.address);
           return member.state === 'ready' && member.restarts === 1 && member.pid !== victim.pid;
         },
-        30_000,
+        120_000,
         'the killed member to be back and ready',
         250,
       );

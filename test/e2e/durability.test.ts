@@ -27,7 +27,7 @@ describe('kill -9 right after acknowledging', () => {
     DATABASE_URL: system.databaseUrl,
   });
 
-  it('every acknowledged hold reaches Postgres', async () => {
+  it('every acknowledged hold reaches Postgres', { timeout: 180_000 }, async () => {
     // The in-process pump stands down: the pump under test runs as a process we can kill.
     await system.pump.close();
     const unit = await spawnPart('processing-unit', env());

@@ -37,7 +37,8 @@ describe('a full restart', () => {
     });
   };
 
-  it('brings back sections, holds, counts and auctions exactly', async () => {
+  // Two clusters and two systems start inside this test: more than the default minute on a busy machine.
+  it('brings back sections, holds, counts and auctions exactly', { timeout: 300_000 }, async () => {
     logDir = await mkdtemp(join(tmpdir(), 'spacegrid-restart-'));
     cluster = await startGrid();
     system = await startSystem({
