@@ -35,7 +35,8 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
-    unitId: env.UNIT_ID ?? `unit-${env.PORT}`,
+    // Host and port: units on hosts of their own share a port, and each needs its own registry entry.
+    unitId: env.UNIT_ID ?? `unit-${env.HOST}-${env.PORT}`,
     ...gridConnectionFromEnv(env),
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     readerUrl: env.READER_URL.replace(/\/+$/, ''),

@@ -19,21 +19,44 @@ export interface ChildPart {
 /** A TCP port free on 127.0.0.1 right now (the load-test harness's helper). */
 export { freePort };
 
+/** Where a part runs, when not on this host's loopback. */
+export interface SpawnPartOptions {
+  /**
+   * Words put before `node`, such as `['ip', 'netns', 'exec', 'h1']` to run the part in a network
+   * namespace of its own. They must exec the rest, not fork it (a kill must reach the part).
+   */
+  commandPrefix?: readonly string[];
+  /** The address the part listens on (its HOST), one this process reaches; default 127.0.0.1. */
+  host?: string;
+  /** Its PORT; default a port free on this host's 127.0.0.1 right now. */
+  port?: number;
+}
+
 /**
  * Runs one part of the system (`processing-unit`, `data-pump`, ...) from the build in `dist/`
  * as a child process, so a test can kill it for real. Resolves when `/healthz` answers.
  */
-export async function spawnPart(part: string, env: Record<string, string>): Promise<ChildPart> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [resolve(REPO, 'dist', part, 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+export async function spawnPart(
+  part: string,
+  env: Record<string, string>,
+  options: SpawnPartOptions = {},
+): Promise<ChildPart> {
+  const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
+  const [command, ...args] = [
+    ...(options.commandPrefix ?? []),
+    process.execPath,
+    resolve(REPO, 'dist', part, 'main.js'),
+  ];
+  const child = spawn(command!, args, {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: host },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   let gone = false;
   void exited.then(() => (gone = true));
   await waitFor(

@@ -11,10 +11,14 @@ export interface OwnRedis {
   start(): Promise<void>;
 }
 
-/** A Redis server of the test's own, on a port of its own, so the test can stop it. */
-export async function ownRedis(): Promise<OwnRedis> {
+/**
+ * A Redis server of the test's own, on a port of its own, so the test can stop it. It listens on
+ * `host` (default 127.0.0.1): an address of this host that other hosts reach, for a test of many.
+ */
+export async function ownRedis(options: { host?: string } = {}): Promise<OwnRedis> {
+  const host = options.host ?? '127.0.0.1';
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://${host}:${port}`;
   let child: ChildProcess | undefined;
   const handle: OwnRedis = {
     url,
@@ -28,7 +32,11 @@ export async function ownRedis(): Promise<OwnRedis> {
     async start() {
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [
+          ...['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no'],
+          // Redis takes only loopback clients without a password unless told otherwise.
+          ...(host === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
+        ],
         {
           stdio: 'ignore',
         },
