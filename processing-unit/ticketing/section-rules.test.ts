@@ -1956,3 +1956,70 @@ describe('a placement repeated (a retry under the same Idempotency-Key carries t
     expect(decision.events).toEqual([]);
   });
 });
+
+describe('a large batch on a large reserved section (one seat map for the whole batch)', () => {
+  const SEATS = Array.from({ length: 5000 }, (_, i) => `R${Math.floor(i / 50)}-${i % 50}`);
+  const BIG = buildEventRecord(
+    {
+      name: 'Arena',
+      startsAt: '2026-12-20T18:00:00Z',
+      holdTtlSeconds: TTL_S,
+      maxSeatsPerHold: 4,
+      sections: [{ id: 'floor', seats: SEATS }],
+    },
+    'arena',
+    T0 - 1000,
+  );
+
+  function expectedMap(states: Map<number, string>): string {
+    return SEATS.map((_, i) => states.get(i) ?? 'A').join('');
+  }
+
+  it('1,000 holds, then settles and holds mixed, store the seat map seat by seat', () => {
+    const h = new SectionHarness(BIG, 'floor');
+    const first = h.batch(
+      T0,
+      ...Array.from({ length: 1000 }, (_, i): SectionCommand =>
+        i % 2 === 0
+          ? { type: 'placeHold', holdId: `q${i}`, customerId: 'c', quantity: 1 }
+          : { type: 'placeHold', holdId: `s${i}`, customerId: 'c', seats: [SEATS[4999 - i]!] },
+      ),
+    );
+    const holds = first.map((o) => placed(value(o)));
+    const states = new Map<number, string>();
+    holds.forEach((hold, i) => {
+      // Best available takes seats 0, 1, 2...; seats by id were counted down from the end.
+      expect(hold.seats).toEqual([i % 2 === 0 ? SEATS[i / 2]! : SEATS[4999 - i]!]);
+      states.set(SEATS.indexOf(hold.seats![0]!), 'H');
+    });
+    expect(h.state.seatStates).toBe(expectedMap(states));
+    expect(h.state).toMatchObject({ held: 1000, sold: 0, version: 1 });
+
+    const second = h.batch(
+      T0 + 1,
+      // The first free seat, before anything is released.
+      { type: 'placeHold', holdId: 'first', customerId: 'c', quantity: 1 },
+      ...holds.slice(0, 600).map((hold, i): SectionCommand => ({
+        type: 'settle',
+        hold: i % 3 === 0 ? release(hold, T0 + 1) : purchase(hold, T0 + 1),
+      })),
+      // Best available sees this batch's releases: seats 0, 3, 6... are free again, none adjacent.
+      { type: 'placeHold', holdId: 'one', customerId: 'c', quantity: 1 },
+      { type: 'placeHold', holdId: 'two', customerId: 'c', quantity: 2 },
+      // A seat sold earlier in this same batch is refused.
+      { type: 'placeHold', holdId: 'late', customerId: 'c', seats: [holds[1]!.seats![0]!] },
+    );
+    expect(placed(value(second[0])).seats).toEqual([SEATS[500]!]);
+    expect(second.slice(1, 601).every((o) => o.ok && settled(o.value).applied)).toBe(true);
+    holds.slice(0, 600).forEach((hold, i) => {
+      states.set(SEATS.indexOf(hold.seats![0]!), i % 3 === 0 ? 'A' : 'S');
+    });
+    expect(placed(value(second[601])).seats).toEqual([SEATS[0]!]);
+    expect(placed(value(second[602])).seats).toEqual([SEATS[501]!, SEATS[502]!]);
+    states.set(500, 'H').set(0, 'H').set(501, 'H').set(502, 'H');
+    expect(refusal(second[603]).code).toBe('SEAT_UNAVAILABLE');
+    expect(h.state.seatStates).toBe(expectedMap(states));
+    expect(h.state).toMatchObject({ held: 1000 - 600 + 4, sold: 400, version: 2 });
+    expect(JSON.parse(JSON.stringify(h.state))).toEqual(h.state);
+  });
+});

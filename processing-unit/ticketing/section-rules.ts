@@ -14,6 +14,7 @@ import {
   type SectionSpec,
 } from '../../common/ticketing-model.js';
 import type { AggregateRules, Decision } from '../write-path/aggregate-rules.js';
+import { editSeats, seatsOf, type SeatState } from './seat-map.js';
 import type { SectionCommand, SectionContext } from './section-commands.js';
 
 export type SectionResult =
@@ -126,26 +127,6 @@ export function isSamePlacement(
   return wanted.length === held.length && wanted.every((seat, i) => seat === held[i]);
 }
 
-function pickSeats(state: SectionAggregate, quantity: number): number[] | null {
-  const states = state.seatStates ?? '';
-  // Best available: the first run of `quantity` adjacent seats in the event's own order...
-  let runStart = -1;
-  for (let i = 0; i < states.length; i += 1) {
-    if (states[i] !== SEAT.AVAILABLE) {
-      runStart = -1;
-      continue;
-    }
-    if (runStart < 0) runStart = i;
-    if (i - runStart + 1 === quantity) return Array.from({ length: quantity }, (_, k) => runStart + k);
-  }
-  // ...otherwise the first `quantity` available seats, wherever they are.
-  const picked: number[] = [];
-  for (let i = 0; i < states.length && picked.length < quantity; i += 1) {
-    if (states[i] === SEAT.AVAILABLE) picked.push(i);
-  }
-  return picked.length === quantity ? picked : null;
-}
-
 function decidePlaceHold(
   state: SectionAggregate,
   command: Extract<SectionCommand, { type: 'placeHold' }>,
@@ -186,7 +167,8 @@ function decidePlaceHold(
       throw new ValidationError(`unknown seats in section ${state.sectionId}`, { seats: unknown });
     }
     seatIdx = command.seats.map((seat) => context.seatIndex!.get(seat)!);
-    const taken = seatIdx.filter((i) => state.seatStates![i] !== SEAT.AVAILABLE).map((i) => spec.seats![i]!);
+    const seats = seatsOf(state);
+    const taken = seatIdx.filter((i) => !seats?.is(i, SEAT.AVAILABLE)).map((i) => spec.seats![i]!);
     if (taken.length > 0)
       throw new ConflictError('SEAT_UNAVAILABLE', 'seats are not available', { seats: taken });
   } else if (requested > available(state)) {
@@ -194,7 +176,7 @@ function decidePlaceHold(
       available: available(state),
     });
   } else if (state.kind === 'RESERVED') {
-    seatIdx = pickSeats(state, requested) ?? undefined;
+    seatIdx = seatsOf(state)?.bestAvailable(requested) ?? undefined;
     if (!seatIdx) {
       throw new ConflictError('NOT_ENOUGH_SEATS', `only ${available(state)} seats are available`, {
         available: available(state),
@@ -230,9 +212,10 @@ function decideSettle(
   if (context.settledLongAgo.has(hold.holdId))
     return { result: { kind: 'settled', hold, applied: false }, events: [] };
   // A last line of defence: seats that are not held by this hold cannot be moved by it.
+  const seats = hold.seats?.length ? seatsOf(state) : undefined;
   const seatsHeld = (hold.seats ?? []).every((seat) => {
     const i = context.seatIndex?.get(seat);
-    return i !== undefined && state.seatStates?.[i] === SEAT.HELD;
+    return i !== undefined && seats?.is(i, SEAT.HELD) === true;
   });
   if (state.held < hold.quantity || !seatsHeld) {
     return { result: { kind: 'settled', hold, applied: false }, events: [] };
@@ -259,19 +242,20 @@ function decideSettle(
   }
 }
 
+/** Moves a hold's seats in the batch's seat map (decoded once per batch, encoded when stored). */
 function setSeats(
   state: SectionAggregate,
   hold: Hold,
-  to: string,
+  to: SeatState,
   seatIndex: ReadonlyMap<string, number> | undefined,
 ): void {
-  if (!hold.seats || state.seatStates === undefined) return;
-  const chars = state.seatStates.split('');
+  if (!hold.seats) return;
+  const seats = editSeats(state);
+  if (!seats) return;
   for (const seat of hold.seats) {
     const i = seatIndex?.get(seat);
-    if (i !== undefined) chars[i] = to;
+    if (i !== undefined) seats.set(i, to);
   }
-  state.seatStates = chars.join('');
 }
 
 function rememberPlaced(state: SectionAggregate, hold: Hold): void {
