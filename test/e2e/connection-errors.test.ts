@@ -1,25 +1,12 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ServiceCredentialsError, type ServiceUnavailableError } from '../../common/errors.js';
 import { openGridLink } from '../../common/grid-client.js';
 import { silentLogger } from '../../common/logger.js';
 import { uniqueName } from '../support/system.js';
 import { TEST_DATABASE_URL } from '../support/test-env.js';
+import { runMigrate } from '../support/migrate-process.js';
 
 /** Runs the built `npm run migrate` with DATABASE_URL `url` until it exits. */
-function migrate(url: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve('dist/deploy-manager/migrate-main.js')], {
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => done({ code, output }));
-  });
-}
 
 describe('a process that cannot start says what failed, not only that a service is down', () => {
   it('Hazelcast members that answer for another cluster name: the client was refused, not unreachable', async () => {
@@ -45,7 +32,7 @@ describe('a process that cannot start says what failed, not only that a service 
     const url = new URL(TEST_DATABASE_URL);
     url.username = user;
     url.password = 'not-the-password';
-    const { code, output } = await migrate(url.toString());
+    const { code, output } = await runMigrate(url.toString());
     expect(code).toBe(1);
     expect(output).toContain(`refused the credentials for user \\"${user}\\"`);
     expect(output).not.toContain('not-the-password');
