@@ -126,6 +126,21 @@ export class JsonMap<T> {
     return this.map.addEntryListener({ added: changed, updated: changed }, undefined, false);
   }
 
+  /**
+   * Calls `listener` with the value of one entry each time it is added or updated (in the order
+   * its partition commits them). Returns the listener id, for `unwatch`.
+   */
+  async watchKey(key: string, listener: (value: T) => void): Promise<string> {
+    const changed = (event: { value: HazelcastJsonValue | null | undefined }): void => {
+      if (event.value != null) listener(this.decode(event.value));
+    };
+    return this.map.addEntryListener({ added: changed, updated: changed }, this.wire(key), true);
+  }
+
+  async unwatch(listenerId: string): Promise<void> {
+    await this.map.removeEntryListener(listenerId);
+  }
+
   async keysWhere(predicate: Predicate): Promise<string[]> {
     return (await this.map.keySetWithPredicate(predicate)).map((key) => this.unwire(key));
   }

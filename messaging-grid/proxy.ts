@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { RetryLaterError } from '../common/errors.js';
 import { sendError } from '../common/http-errors.js';
 import type { HttpServer } from '../common/http-server.js';
@@ -9,7 +9,8 @@ import { REQUEST_ID_HEADER } from '../common/request-id.js';
 import { UnitFailedError, UnitTimeoutError } from './grid-errors.js';
 import { NO_UNIT, type FailoverReason, type GridMetrics } from './grid-metrics.js';
 import { Rendezvous } from '../common/rendezvous.js';
-import { routingKey } from './routing-key.js';
+import { isStreamRequest, routingKey } from './routing-key.js';
+import { isEventStream, StreamRelay } from './stream-relay.js';
 import { describeError, type UnitPool, type UnitTarget } from './unit-pool.js';
 
 export interface ProxyOptions {
@@ -53,12 +54,18 @@ const NOT_SENT = new Set([
   'UND_ERR_DESTROYED',
 ]);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** A live stream's longest silence: the units send a heartbeat every 15 s. */
+const STREAM_BODY_TIMEOUT_MS = 60_000;
+/** Bytes a stream's client may leave unread in the grid before it is cut off. */
+const STREAM_MAX_BUFFERED_BYTES = 256 * 1024;
 
 interface Answer {
   unit: UnitTarget;
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** Set when the answer is a live stream: its body is relayed as it comes, not collected. */
+  relay?: StreamRelay;
 }
 
 /** How a try failed: `connect` nothing sent; `reset` before any answer; `partial` answer cut short; `timeout`. */
@@ -81,6 +88,7 @@ class UnitCall implements Dispatcher.DispatchHandler {
   private headers: IncomingHttpHeaders = {};
   private readonly chunks: Buffer[] = [];
   private responded = false;
+  private relay: StreamRelay | undefined;
 
   constructor(
     private readonly unit: UnitTarget,
@@ -91,26 +99,39 @@ class UnitCall implements Dispatcher.DispatchHandler {
   onRequestStart(): void {}
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
     this.responded = true;
     this.status = statusCode;
     this.headers = headers;
+    if (isEventStream(statusCode, headers)) {
+      this.relay = new StreamRelay(controller, headers, STREAM_MAX_BUFFERED_BYTES);
+      this.resolve({ unit: this.unit, status: statusCode, headers, body: EMPTY, relay: this.relay });
+    }
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+    if (this.relay) this.relay.data(chunk);
+    else this.chunks.push(chunk);
   }
 
   onResponseEnd(): void {
+    if (this.relay) {
+      this.relay.end();
+      return;
+    }
     const { chunks } = this;
     const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.resolve({ unit: this.unit, status: this.status, headers: this.headers, body });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.relay) {
+      this.relay.fail();
+      return;
+    }
     // An error without a code is not the network's: our bug, a 500.
     if (codeOf(error) === undefined) this.reject(error);
     else this.reject(new AttemptFailed(classify(error, this.responded ? 'partial' : 'reset'), error));
@@ -133,6 +154,10 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
   const overloaded = new RetryLaterError('OVERLOADED', 'the messaging grid is at capacity', 1);
   const notReady = new RetryLaterError('NOT_READY', 'no processing unit is ready', 1);
   const unitsGone = new RetryLaterError('NOT_READY', 'no processing unit could be reached', 1);
+  // Live streams hold their unit connection for as long as they last: not the pools' (bounded)
+  // connections, which would run out for everything else, but connections of their own.
+  const streams = new Agent({ keepAliveTimeout: 1_000 });
+  const relays = new Set<StreamRelay>();
 
   const rendezvous = (ready: readonly UnitTarget[]): Rendezvous<UnitTarget> => {
     if (ready !== tableOf) {
@@ -148,14 +173,16 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
     headers: Record<string, string>,
   ): Promise<Answer> =>
     new Promise((resolve, reject) => {
-      unit.dispatcher.dispatch(
+      const stream = isStreamRequest(request.method, request.url);
+      (stream ? streams : unit.dispatcher).dispatch(
         {
+          origin: unit.url,
           method: request.method as Dispatcher.HttpMethod,
           path: request.url,
           headers,
           body: (request.body as Buffer | undefined) ?? null,
           headersTimeout: requestTimeoutMs,
-          bodyTimeout: requestTimeoutMs,
+          bodyTimeout: stream ? STREAM_BODY_TIMEOUT_MS : requestTimeoutMs,
         },
         new UnitCall(unit, resolve, reject),
       );
@@ -222,6 +249,19 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
     try {
       const answer = await forward(request);
       target = answer.unit.url;
+      const { relay } = answer;
+      if (relay) {
+        if (draining) {
+          relay.close();
+          throw notReady;
+        }
+        relays.add(relay);
+        relay.onDone(() => relays.delete(relay));
+        void reply.code(200);
+        reply.hijack();
+        relay.attach(reply.raw, reply.getHeaders());
+        return reply;
+      }
       void reply.code(answer.status);
       const { headers } = answer;
       const contentType = headers['content-type'];
@@ -283,6 +323,8 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
     },
     drain() {
       draining = true;
+      for (const relay of relays) relay.close();
+      void streams.close();
     },
   };
 }

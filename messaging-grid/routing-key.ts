@@ -51,3 +51,19 @@ function segment(url: string, start: number, end: number): string {
     return raw;
   }
 }
+
+/**
+ * Whether a request asks for a live stream (`GET /auctions/{id}/stream`, `GET /events/{id}/stream`):
+ * its answer may last for hours, so it goes on connections of its own, without a body timeout
+ * shorter than the units' heartbeat.
+ */
+export function isStreamRequest(method: string, url: string): boolean {
+  if (method !== 'GET') return false;
+  let end = url.indexOf('?');
+  if (end === -1) end = url.length;
+  return (
+    (url.startsWith('/auctions/') || url.startsWith('/events/')) &&
+    url.lastIndexOf('/stream', end) === end - 7 &&
+    url.indexOf('/', url.indexOf('/', 1) + 1) === end - 7
+  );
+}

@@ -14,6 +14,7 @@ import { DeadlineSweeper } from './deadline-sweeper.js';
 import { GridReadiness } from './grid-readiness.js';
 import { Idempotency } from './idempotency.js';
 import { registerBiddingRoutes } from './bidding/bidding-routes.js';
+import { registerStreamRoutes } from './streams/stream-routes.js';
 import { BiddingService, type AuctionEngine } from './bidding/bidding-service.js';
 import { registerTicketingRoutes } from './ticketing/ticketing-routes.js';
 import { TicketingService, type SectionEngine } from './ticketing/ticketing-service.js';
@@ -114,6 +115,13 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       });
       registerTicketingRoutes(app, ticketing, idempotency);
       registerBiddingRoutes(app, bidding, idempotency);
+      registerStreamRoutes(app, {
+        auctions: maps.auctions,
+        sections: maps.sections,
+        requireAuction: (auctionId) => bidding.getAuction(auctionId),
+        getEvent: (eventId) => ticketing.getEvent(eventId),
+        log: log.child({ module: 'streams' }),
+      });
 
       // Holds expire and auctions close by themselves; closings whose unit died half-way get settled.
       // Only while this unit serves: an unreachable grid fails every query, and one still warming

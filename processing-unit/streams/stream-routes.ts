@@ -1,0 +1,142 @@
+import type { ServerResponse } from 'node:http';
+import type { AuctionAggregate } from '../../common/bidding-model.js';
+import { NotFoundError } from '../../common/errors.js';
+import type { HttpServer } from '../../common/http-server.js';
+import type { JsonMap } from '../../common/json-map.js';
+import type { Logger } from '../../common/logger.js';
+import { REQUEST_ID_HEADER } from '../../common/request-id.js';
+import type { EventView } from '../../common/ticketing-api-schemas.js';
+import { EventParams } from '../../common/ticketing-api-schemas.js';
+import type { SectionAggregate } from '../../common/ticketing-model.js';
+import { AuctionParams } from '../bidding/bidding-schemas.js';
+import { AuctionFeed } from './auction-feed.js';
+import { parseAuctionPosition } from './auction-messages.js';
+import { EventFeed } from './event-feed.js';
+import { SharedFeeds } from './shared-feeds.js';
+import { lastEventIdOf } from './sse.js';
+import { SseWatcher } from './sse-watcher.js';
+
+export interface StreamOptions {
+  /** Unsent bytes a watcher may hold before it is dropped. Default 256 KiB. */
+  maxBufferedBytes?: number;
+  /** Interval of `: ping` comments. Default 15 s. */
+  heartbeatMs?: number;
+  /** Committed versions of an auction kept for reconnecting clients. Default 1,000. */
+  historyVersions?: number;
+  /** How long a feed stays after its last watcher left. Default 30 s. */
+  lingerMs?: number;
+  /** Least time between two availability messages of one event (API.md: 250 ms). */
+  availabilityIntervalMs?: number;
+}
+
+export interface StreamDeps {
+  auctions: JsonMap<AuctionAggregate>;
+  sections: JsonMap<SectionAggregate>;
+  /** Throws NotFoundError (404) for an auction that does not exist; restores one the grid lost. */
+  requireAuction: (auctionId: string) => Promise<unknown>;
+  /** The event as clients see it; throws NotFoundError (404) for an unknown event. */
+  getEvent: (eventId: string) => Promise<EventView>;
+  log: Logger;
+}
+
+export interface LiveStreams {
+  readonly watchers: number;
+  /** Ends every stream and removes every listener. */
+  close(): Promise<void>;
+}
+
+/**
+ * API.md's live streams: `GET /auctions/{id}/stream` and `GET /events/{id}/stream`. An unknown
+ * id is answered 404 in the API's error shape before the stream starts; from then on the
+ * response is hijacked and fed by the key's shared feed, never by a request handler.
+ */
+export function registerStreamRoutes(
+  app: HttpServer,
+  deps: StreamDeps,
+  options: StreamOptions = {},
+): LiveStreams {
+  const watcherOptions = {
+    maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+  };
+  const lingerMs = options.lingerMs ?? 30_000;
+  const auctionFeeds = new SharedFeeds<AuctionFeed>(lingerMs);
+  const eventFeeds = new SharedFeeds<EventFeed>(lingerMs);
+  const log = deps.log;
+  let watchers = 0;
+
+  const watch = (
+    reply: { hijack(): void; raw: ServerResponse },
+    requestId: string,
+    release: () => void,
+  ): SseWatcher => {
+    reply.hijack();
+    const watcher = new SseWatcher(reply.raw, watcherOptions, { [REQUEST_ID_HEADER]: requestId });
+    watchers += 1;
+    watcher.onClose(() => {
+      watchers -= 1;
+      release();
+    });
+    return watcher;
+  };
+
+  app.get('/auctions/:auctionId/stream', { schema: { params: AuctionParams } }, async (request, reply) => {
+    const { auctionId } = request.params;
+    await deps.requireAuction(auctionId);
+    const feed = await auctionFeeds.acquire(auctionId, () =>
+      AuctionFeed.open(
+        deps.auctions,
+        auctionId,
+        { historyVersions: options.historyVersions ?? 1_000 },
+        log.child({ module: 'auction-feed' }),
+      ),
+    );
+    if (!feed) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
+    const from = parseAuctionPosition(lastEventIdOf(request.headers['last-event-id']));
+    feed.join(
+      watch(reply, request.id, () => auctionFeeds.release(auctionId)),
+      from,
+    );
+    return reply;
+  });
+
+  app.get('/events/:eventId/stream', { schema: { params: EventParams } }, async (request, reply) => {
+    const { eventId } = request.params;
+    const event = await deps.getEvent(eventId);
+    const feed = await eventFeeds.acquire(eventId, () =>
+      EventFeed.open(
+        deps.sections,
+        eventId,
+        event.sections.map((s) => ({
+          id: s.id,
+          capacity: s.capacity,
+          held: s.held,
+          sold: s.sold,
+          version: 0,
+        })),
+        { minIntervalMs: options.availabilityIntervalMs ?? 250 },
+        log.child({ module: 'event-feed' }),
+      ),
+    );
+    if (!feed) throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
+    feed.join(
+      watch(reply, request.id, () => eventFeeds.release(eventId)),
+      lastEventIdOf(request.headers['last-event-id']),
+    );
+    return reply;
+  });
+
+  const close = async (): Promise<void> => {
+    await Promise.all([auctionFeeds.close(), eventFeeds.close()]);
+  };
+  // Streams never finish by themselves: once the server stops taking requests they end (their
+  // clients reconnect, through the grid, to another unit) and the close can proceed.
+  app.addHook('preClose', close);
+
+  return {
+    get watchers() {
+      return watchers;
+    },
+    close,
+  };
+}
