@@ -23,8 +23,11 @@ export interface RouteDoc {
   tag: 'ticketing' | 'bidding' | 'operations';
   summary: string;
   description: string;
-  /** Answers that are not errors, by status: a JSON schema, `text` for plain text, `null` for none. */
-  answers: Record<number, { description: string; schema: TSchema | 'text' | null }>;
+  /**
+   * Answers that are not errors, by status: a JSON schema, `text` for plain text, `event-stream` for
+   * Server-Sent Events, `null` for none.
+   */
+  answers: Record<number, { description: string; schema: TSchema | 'text' | 'event-stream' | null }>;
   /** The codes of this route beyond those of {@link ANY_REQUEST}, {@link TO_A_UNIT} and {@link A_POST}. */
   errors: readonly ApiErrorCode[];
   /** A body the route may also do without (it checks it by hand, not with a schema). */
@@ -263,6 +266,30 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: '`limit`: 1 to 100, default 50.',
     answers: { 200: { description: 'The bids', schema: RefTo(BidListSchema) } },
     errors: ['AUCTION_NOT_FOUND'],
+  },
+  'GET /auctions/:auctionId/stream': {
+    operationId: 'streamAuction',
+    tag: 'bidding',
+    summary: "The auction's committed changes, live (Server-Sent Events)",
+    description:
+      'Starts with `event: snapshot` (the auction view), then `bid`, `extended` and `closed`, one per committed ' +
+      "change, in version order. `id` is the auction's version (`version.index` for all but the last message of " +
+      'a version). Reconnect with `Last-Event-ID` to get exactly what was missed, or a fresh snapshot first when ' +
+      'the unit no longer remembers that far back. `: ping` every 15 s; a watcher that leaves more than 256 KiB ' +
+      'unread is disconnected.',
+    answers: { 200: { description: 'The stream', schema: 'event-stream' } },
+    errors: ['AUCTION_NOT_FOUND'],
+  },
+  'GET /events/:eventId/stream': {
+    operationId: 'streamEvent',
+    tag: 'ticketing',
+    summary: "The event's availability, live (Server-Sent Events)",
+    description:
+      "`event: availability` with every section's `available`, `held` and `sold`, at most every 250 ms. `id` " +
+      "lists each section's version (`north:12,vip:7`); reconnecting with it sends the current state only if " +
+      'something changed.',
+    answers: { 200: { description: 'The stream', schema: 'event-stream' } },
+    errors: ['EVENT_NOT_FOUND'],
   },
   'GET /healthz': {
     operationId: 'healthz',

@@ -6,9 +6,10 @@ import { Registry } from 'prom-client';
 import { API_FORMATS } from '../common/api-formats.js';
 import { API_ERROR_CODES, type ApiErrorCode } from '../common/errors.js';
 import { createHttpServer, type HttpServer } from '../common/http-server.js';
-import type { Logger } from '../common/logger.js';
+import { silentLogger, type Logger } from '../common/logger.js';
 import { registerOpsRoutes } from '../common/ops-routes.js';
 import { registerBiddingRoutes } from '../processing-unit/bidding/bidding-routes.js';
+import { registerStreamRoutes } from '../processing-unit/streams/stream-routes.js';
 import { registerTicketingRoutes } from '../processing-unit/ticketing/ticketing-routes.js';
 import {
   A_POST,
@@ -36,7 +37,7 @@ export const DOCS_PATH = '/docs';
  * process registers: the document describes exactly the routes these register. The one place the
  * grid reads another part's code: the contract it serves is the units' own route schemas, not a copy.
  */
-export const UNIT_ROUTES = [registerTicketingRoutes, registerBiddingRoutes] as const;
+export const UNIT_ROUTES = [registerTicketingRoutes, registerBiddingRoutes, registerStreamRoutes] as const;
 
 /**
  * Registers on `app` every route a processing unit serves, with their schemas, and stand-ins for
@@ -44,14 +45,19 @@ export const UNIT_ROUTES = [registerTicketingRoutes, registerBiddingRoutes] as c
  */
 export function registerUnitRoutes(app: HttpServer): void {
   registerOpsRoutes(app, new Registry(), () => ({ ready: true }));
-  for (const register of UNIT_ROUTES) register(app, unusable(register.name), unusable(register.name));
+  registerTicketingRoutes(app, unusable('registerTicketingRoutes'), unusable('registerTicketingRoutes'));
+  registerBiddingRoutes(app, unusable('registerBiddingRoutes'), unusable('registerBiddingRoutes'));
+  registerStreamRoutes(app, unusable('registerStreamRoutes', { log: silentLogger }));
 }
 
-function unusable(owner: string): never {
+/** Stand-in services: any use but of `known` throws. */
+function unusable(owner: string, known: Record<string, unknown> = {}): never {
   const refuse = (): never => {
     throw new Error(`${owner}: a route registered only to be described was called`);
   };
-  return new Proxy({}, { get: refuse }) as never;
+  return new Proxy(known, {
+    get: (target, key) => (key in target ? target[key as string] : refuse()),
+  }) as never;
 }
 
 /** The parts of an OpenAPI 3.1 document this module writes and its tests read. */
@@ -162,7 +168,9 @@ function documented(method: string, url: string, schema: FastifySchema | undefin
         ? { type: 'null' }
         : body === 'text'
           ? { content: { 'text/plain': { schema: { type: 'string' } } } }
-          : body;
+          : body === 'event-stream'
+            ? { content: { 'text/event-stream': { schema: { type: 'string' } } } }
+            : body;
     response[status] = { ...shape, ...describe(shape, description), headers: answerHeaders };
   }
   for (const [status, codes] of errorsByStatus(doc, post)) {
