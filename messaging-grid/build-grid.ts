@@ -5,10 +5,11 @@ import type { Logger } from '../common/logger.js';
 import { createRegistry, registerOpsRoutes, type Readiness } from '../common/ops-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { guardClients } from './client-guard.js';
-import { CLIENT_LIMITS, type GridConfig } from './grid-config.js';
+import { CLIENT_LIMITS, UNIT_DISCOVERY, type GridConfig } from './grid-config.js';
 import { createGridMetrics } from './grid-metrics.js';
 import { registerApiDocs } from './openapi.js';
 import { registerProxy } from './proxy.js';
+import { UnitDiscovery, type ResolveHost } from './unit-discovery.js';
 import { UnitPool } from './unit-pool.js';
 
 /**
@@ -24,8 +25,16 @@ export interface Grid {
   readonly url: string;
   /** The admin port's `http://host:port` (`/admin/units`), known once started; never the public one. */
   readonly adminUrl: string;
-  /** Replaces the units behind the grid; resolves once each new unit has had its first health check. */
+  /**
+   * Replaces the units behind the grid (with UNIT_DISCOVERY=dns, the URLs whose names are resolved);
+   * resolves once each new unit has had its first health check.
+   */
   setUnits(urls: readonly string[]): Promise<void>;
+}
+
+export interface GridDependencies {
+  /** How UNIT_DISCOVERY=dns resolves unit names; `dns.lookup` (`lookupAll`) by default. */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -35,7 +44,7 @@ export interface Grid {
  * slow to send a request or idle too long (see `guardClients`). Its routing table is changed on
  * a second, admin port (loopback by default), never on the public one.
  */
-export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
+export function buildGrid(config: GridConfig, rootLog: Logger, dependencies: GridDependencies = {}): Grid {
   const log = rootLog.child({ part: 'messaging-grid' });
   const registry = createRegistry('messaging-grid');
   const pool = new UnitPool(config.unitUrls, {
@@ -44,6 +53,18 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     connections: config.unitConnections,
     log: log.child({ module: 'unit-pool' }),
   });
+  const discovery =
+    (config.unitDiscovery ?? UNIT_DISCOVERY.mode) === 'dns'
+      ? new UnitDiscovery({
+          sources: config.unitUrls,
+          intervalMs: config.unitDiscoveryIntervalMs ?? UNIT_DISCOVERY.intervalMs,
+          setUnits: (urls) => pool.setUnits(urls),
+          ...(dependencies.resolveHost ? { resolve: dependencies.resolveHost } : {}),
+          log: log.child({ module: 'unit-discovery' }),
+        })
+      : undefined;
+  const setUnits = (urls: readonly string[]) =>
+    discovery ? discovery.setSources(urls) : pool.setUnits(urls);
   const app = createHttpServer({ log: log.child({ module: 'http' }), bodyLimit: BODY_LIMIT });
   const clients = guardClients(app.server, {
     maxConnections: config.maxConnections ?? CLIENT_LIMITS.maxConnections,
@@ -86,7 +107,7 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
   registerAdminRoutes(admin, {
     token: config.adminToken,
     units: () => pool.list(),
-    setUnits: (urls) => pool.setUnits(urls),
+    setUnits,
   });
   let url = '';
   let adminUrl = '';
@@ -99,9 +120,10 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
       return adminUrl;
     },
 
-    setUnits: (urls) => pool.setUnits(urls),
+    setUnits,
 
     async start() {
+      await discovery?.start();
       await pool.start();
       await app.listen({ port: config.port, host: config.host });
       url = `http://${config.host}:${(app.server.address() as AddressInfo).port}`;
@@ -115,6 +137,7 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
     async close() {
       // Stop accepting and let in-flight requests finish, then close the unit connections and stop polling.
       proxy.drain();
+      const discoveryClosed = discovery?.close();
       await closeGracefully(admin);
       // Node stops timing requests out once its server closes: a client still trickling a request
       // would hold the close up for ever. Past the longest a request may take to arrive and be
@@ -128,6 +151,7 @@ export function buildGrid(config: GridConfig, rootLog: Logger): Grid {
       } finally {
         clearTimeout(cutOff);
       }
+      await discoveryClosed;
       await pool.close();
       log.info('messaging grid stopped');
     },

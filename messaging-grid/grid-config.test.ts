@@ -10,6 +10,8 @@ describe('grid configuration', () => {
       port: 8080,
       host: '127.0.0.1',
       unitUrls: ['http://127.0.0.1:8100', 'http://127.0.0.1:8101'],
+      unitDiscovery: 'off',
+      unitDiscoveryIntervalMs: 2000,
       healthIntervalMs: 500,
       healthTimeoutMs: 2000,
       maxInFlight: 20_000,
@@ -50,6 +52,14 @@ describe('grid configuration', () => {
       expect(() => configOf({ UNIT_URLS: bad }), bad).toThrow(ConfigError);
     }
     expect(() => configOf({ UNIT_URLS: 'http://h:1/prefix' })).toThrow(/UNIT_URLS.*prefix/);
+  });
+
+  it('reads the unit discovery mode, and refuses one it does not know', () => {
+    const config = configOf({ UNIT_DISCOVERY: 'dns', UNIT_DISCOVERY_INTERVAL_MS: '750' });
+    expect(config.unitDiscovery).toBe('dns');
+    expect(config.unitDiscoveryIntervalMs).toBe(750);
+    expect(() => configOf({ UNIT_DISCOVERY: 'kubernetes' })).toThrow(/UNIT_DISCOVERY/);
+    expect(() => configOf({ UNIT_DISCOVERY_INTERVAL_MS: '99' })).toThrow(/UNIT_DISCOVERY_INTERVAL_MS/);
   });
 
   it('refuses out-of-range numbers', () => {

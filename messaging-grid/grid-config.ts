@@ -12,12 +12,30 @@ export const CLIENT_LIMITS = Object.freeze({
   clientIdleTimeoutMs: 5_000,
 });
 
+/** How the grid finds its units: `off`, the URLs as written; `dns`, each address their names resolve to. */
+export type UnitDiscoveryMode = 'off' | 'dns';
+
+/** The defaults of UNIT_DISCOVERY and UNIT_DISCOVERY_INTERVAL_MS (see {@link GridEnv}). */
+export const UNIT_DISCOVERY = Object.freeze({
+  mode: 'off' as UnitDiscoveryMode,
+  intervalMs: 2_000,
+});
+
 export const GridEnv = Type.Object({
   LOG_LEVEL: CommonEnv.LOG_LEVEL,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '127.0.0.1' }),
   /** Comma-separated base URLs of the processing units; the deploy manager may replace the set at runtime. */
   UNIT_URLS: Type.String({ default: 'http://127.0.0.1:8100,http://127.0.0.1:8101' }),
+  /**
+   * `dns`: every UNIT_DISCOVERY_INTERVAL_MS, the host name of each UNIT_URLS entry is resolved to
+   * all of its addresses (`dns.lookup`: /etc/hosts, then the system's resolver) and each address
+   * (same scheme and port) is a unit of its own, added once ready, drained when it leaves. A name
+   * that fails to resolve keeps its last units. `off`: the URLs are the units, as written.
+   */
+  UNIT_DISCOVERY: Type.Union([Type.Literal('off'), Type.Literal('dns')], { default: UNIT_DISCOVERY.mode }),
+  /** Pause between two resolutions of the unit names (UNIT_DISCOVERY=dns). */
+  UNIT_DISCOVERY_INTERVAL_MS: Type.Integer({ minimum: 100, default: UNIT_DISCOVERY.intervalMs }),
   /** How often each unit's `GET /readyz` is polled. */
   HEALTH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /** A health check slower than this counts as a failure. */
@@ -67,6 +85,9 @@ export interface GridConfig {
   readonly host: string;
   /** Normalized `http://host:port`, no duplicates. */
   readonly unitUrls: readonly string[];
+  /** How the units are found from `unitUrls`; {@link UNIT_DISCOVERY} where absent. */
+  readonly unitDiscovery?: UnitDiscoveryMode;
+  readonly unitDiscoveryIntervalMs?: number;
   readonly healthIntervalMs: number;
   readonly healthTimeoutMs: number;
   readonly maxInFlight: number;
@@ -100,6 +121,8 @@ export function gridConfigFromEnv(env: Static<typeof GridEnv>): GridConfig {
     port: env.PORT,
     host: env.HOST,
     unitUrls: Object.freeze(unitUrls),
+    unitDiscovery: env.UNIT_DISCOVERY,
+    unitDiscoveryIntervalMs: env.UNIT_DISCOVERY_INTERVAL_MS,
     healthIntervalMs: env.HEALTH_INTERVAL_MS,
     healthTimeoutMs: env.HEALTH_TIMEOUT_MS,
     maxInFlight: env.MAX_IN_FLIGHT,

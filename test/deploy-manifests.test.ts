@@ -240,12 +240,14 @@ describe('compose.yaml', () => {
     expect(problems).toEqual([]);
   });
 
-  it('lets the units scale: no fixed name or host port, and the grid reaches them by service name', () => {
+  it('lets the units scale: no fixed name or host port, and the grid discovers them by service name', () => {
     const unit = processes().find((p) => p.script === 'dist/processing-unit/main.js')!;
     expect(unit.service.container_name).toBeUndefined();
     expect(unit.service.ports).toBeUndefined();
     const grid = processes().find((p) => p.script === 'dist/messaging-grid/main.js')!;
     expect(hostsIn(grid.env.UNIT_URLS!)).toEqual([unit.name]);
+    // Docker's DNS answers the service name with every container: each one a unit of the grid.
+    expect(grid.env.UNIT_DISCOVERY).toBe('dns');
     expect(grid.service.ports).toEqual([expect.objectContaining({ target: 8080 })]);
   });
 
@@ -416,7 +418,7 @@ describe('deploy/k8s', () => {
     expect(problems).toEqual([]);
   });
 
-  it('scales the units with a HorizontalPodAutoscaler and puts the grid behind a Service', () => {
+  it('scales the units with a HorizontalPodAutoscaler, which the grid discovers, and puts it behind a Service', () => {
     const objects = renders['deploy/k8s']!;
     const all = processes(objects, 'deploy/k8s', []);
     const unit = all.find((p) => p.script === 'dist/processing-unit/main.js')!;
@@ -434,6 +436,9 @@ describe('deploy/k8s', () => {
       );
     const unitService = find(objects, 'Service', hostsIn(grid.env.UNIT_URLS!)[0]!);
     expect(unitService && selects(unitService, unit.workload)).toBe(true);
+    // Headless, so the name resolves to every ready pod (a ClusterIP would be one unit for the grid).
+    expect(grid.env.UNIT_DISCOVERY).toBe('dns');
+    expect(unitService?.spec.clusterIP).toBe('None');
     expect(objects.some((o) => o.kind === 'Service' && selects(o, grid.workload))).toBe(true);
   });
 
