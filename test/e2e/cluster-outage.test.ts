@@ -105,18 +105,24 @@ describe('a full Hazelcast outage of a minute', () => {
     const down = Date.now();
 
     // Every part notices at once, from its client's own event, and says why.
+    let lastSeen = '';
     await waitFor(
       async () => {
         for (const url of [...sys.unitUrls, sys.pump.url, sys.reader.url]) {
           const ready = await http('GET', `${url}/readyz`);
+          lastSeen = `${url}/readyz: ${ready.status} ${JSON.stringify(ready.body)}`;
           if (ready.status !== 503 || !UNREACHABLE.test(ready.body?.error?.message ?? '')) return false;
         }
         // The messaging grid learns it from the units' /readyz, on its next health check.
-        return (await http('GET', `${grid}/readyz`)).status === 503;
+        const gridReady = await http('GET', `${grid}/readyz`);
+        lastSeen = `${grid}/readyz: ${gridReady.status}`;
+        return gridReady.status === 503;
       },
       30_000,
       'every unit, the pump and the reader answer /readyz 503 (the grid is unreachable), and so does the messaging grid',
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen: ${lastSeen}`);
+    });
     let refused = 0;
     while (Date.now() - down < OUTAGE_MS) {
       for (const url of sys.unitUrls) {
