@@ -86,7 +86,11 @@ export async function spawnPart(
   };
 }
 
-/** `count` consecutive free ports, searched from a random start in 20000..40000. */
+/**
+ * `count` consecutive free ports, searched from a random start in 20000..32000: below Linux's
+ * ephemeral range (32768..60999), where any outgoing connection of any test may take a port between
+ * this check and the moment a child listens on it (seen in CI: EADDRINUSE for the writer's port).
+ */
 export async function freePortRange(count: number): Promise<number> {
   const { createServer: create } = await import('node:net');
   const isFree = (port: number) =>
@@ -96,7 +100,7 @@ export async function freePortRange(count: number): Promise<number> {
       server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
     });
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
     let ok = true;
     for (let i = 0; i < count && ok; i += 1) ok = await isFree(base + i);
     if (ok) return base;
