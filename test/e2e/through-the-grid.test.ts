@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../support/http.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { startSystem, waitFor, type TestSystem } from '../support/system.js';
 
 /** The public path: client → messaging grid → units → grid → pump → writer → Postgres. */
 describe('end to end through the messaging grid', () => {
@@ -82,16 +82,23 @@ describe('end to end through the messaging grid', () => {
     expect((await system.db.query('SELECT event_id, name, hold_ttl_seconds FROM events')).rows).toEqual([
       { event_id: 'final-2026', name: 'Cup final', hold_ttl_seconds: 600 },
     ]);
-    expect(
+    // drained() can answer before the pump has seen the last change: wait for the rows themselves.
+    const expectedSections = [
+      { section_id: 'north', kind: 'GA', capacity: 20000, held: 0, sold: 2 },
+      { section_id: 'vip', kind: 'RESERVED', capacity: 3, held: 0, sold: 0 },
+    ];
+    const sectionRows = async () =>
       (
         await system.db.query(
           'SELECT section_id, kind, capacity, held, sold FROM sections ORDER BY section_id',
         )
-      ).rows,
-    ).toEqual([
-      { section_id: 'north', kind: 'GA', capacity: 20000, held: 0, sold: 2 },
-      { section_id: 'vip', kind: 'RESERVED', capacity: 3, held: 0, sold: 0 },
-    ]);
+      ).rows;
+    await waitFor(
+      async () => JSON.stringify(await sectionRows()) === JSON.stringify(expectedSections),
+      30_000,
+      'the sections in Postgres',
+    ).catch(() => undefined);
+    expect(await sectionRows()).toEqual(expectedSections);
     const holds = await system.db.query(
       'SELECT hold_id, status, order_id, seats FROM holds ORDER BY created_at',
     );
