@@ -3,10 +3,9 @@ import type { GridMaps } from '../common/grid-maps.js';
 import type { Logger } from '../common/logger.js';
 
 export interface JanitorStats {
-  /** Entries removed since start: closed holds past their retention, idempotency records past theirs. */
-  holdsRetired: number;
-  idempotencyRecordsRemoved: number;
+  /** When the last pass finished (epoch ms), and what the last failed one said. */
   lastRunAt: number | null;
+  lastError: string | null;
 }
 
 /**
@@ -21,7 +20,7 @@ export interface JanitorStats {
  * not see expired entries, so the two cannot be combined.
  */
 export class GridJanitor {
-  readonly stats: JanitorStats = { holdsRetired: 0, idempotencyRecordsRemoved: 0, lastRunAt: null };
+  readonly stats: JanitorStats = { lastRunAt: null, lastError: null };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -37,13 +36,7 @@ export class GridJanitor {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.run()
-          .then(
-            () => undefined,
-            () => undefined,
-          )
-          .finally(() => (this.running = undefined));
+      if (!this.running) this.running = this.run().finally(() => (this.running = undefined));
     }, this.options.intervalMs);
     this.timer.unref();
   }
@@ -53,35 +46,18 @@ export class GridJanitor {
     await this.running;
   }
 
-  /** One pass; returns what it removed. */
-  async run(): Promise<{ holds: number; idempotency: number }> {
-    if (this.options.gridConnected && !this.options.gridConnected()) return { holds: 0, idempotency: 0 };
+  /** One pass. */
+  async run(): Promise<void> {
+    if (this.options.gridConnected && !this.options.gridConnected()) return;
     const now = (this.options.now ?? Date.now)();
     try {
-      const [holdsBefore, recordsBefore] = await Promise.all([
-        this.maps.holds.map.size(),
-        this.maps.idempotency.map.size(),
-      ]);
       await this.maps.holds.map.removeAll(Predicates.lessEqual('retireAt', now));
       await this.maps.idempotency.map.removeAll(Predicates.lessEqual('expiresAt', now));
-      const [holdsAfter, recordsAfter] = await Promise.all([
-        this.maps.holds.map.size(),
-        this.maps.idempotency.map.size(),
-      ]);
-      // Sizes move with traffic too: the difference is an estimate, good enough for a log line.
-      const removed = {
-        holds: Math.max(0, holdsBefore - holdsAfter),
-        idempotency: Math.max(0, recordsBefore - recordsAfter),
-      };
-      this.stats.holdsRetired += removed.holds;
-      this.stats.idempotencyRecordsRemoved += removed.idempotency;
       this.stats.lastRunAt = now;
-      if (removed.holds + removed.idempotency > 0)
-        this.options.log.debug(removed, 'grid janitor removed entries');
-      return removed;
+      this.stats.lastError = null;
     } catch (err) {
+      this.stats.lastError = (err as Error).message;
       this.options.log.warn({ err }, 'grid janitor pass failed: will retry');
-      return { holds: 0, idempotency: 0 };
     }
   }
 }
