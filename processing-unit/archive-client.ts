@@ -1,4 +1,5 @@
 import { RetryLaterError } from '../common/errors.js';
+import type { JsonMap } from '../common/json-map.js';
 import type { Hold } from '../common/ticketing-model.js';
 
 /** What a unit asks of the archive (Postgres, through the data reader). */
@@ -19,7 +20,7 @@ export type RestoreTarget =
   | { kind: 'auction'; auctionId: string };
 
 /** The path of a restore request on the data reader. */
-export function restorePath(target: RestoreTarget): string {
+function restorePath(target: RestoreTarget): string {
   switch (target.kind) {
     case 'section':
       return `/restore/sections/${enc(target.eventId)}/${enc(target.sectionId)}`;
@@ -87,4 +88,23 @@ export class ReaderArchive implements Archive {
       `the data reader answered ${response.status}: ${text.slice(0, 200)}`,
     );
   }
+}
+
+/**
+ * The value of `key`; when the grid lacks it, `restore` asks the data reader to put it back from
+ * Postgres and the grid is read again. `whenAbsent` says what Postgres having none means: it
+ * returns a fresh value to create (putIfAbsent), or throws (404). Still missing: 503 RESTORING.
+ */
+export async function readOrRestore<T>(
+  map: JsonMap<T>,
+  key: string,
+  restore: () => Promise<'restored' | 'absent'>,
+  whenAbsent: () => T,
+): Promise<T> {
+  const stored = await map.get(key);
+  if (stored) return stored.value;
+  if ((await restore()) === 'absent') await map.putIfAbsent(key, whenAbsent());
+  const restored = await map.get(key);
+  if (!restored) throw new RetryLaterError('RESTORING', `${key} is being restored from Postgres`);
+  return restored.value;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuctionAggregate, AuctionSnapshot } from '../../common/bidding-model.js';
-import { ConflictError, NotFoundError, RetryLaterError } from '../../common/errors.js';
-import type { Archive } from '../archive-client.js';
+import { ConflictError, NotFoundError } from '../../common/errors.js';
+import { readOrRestore, type Archive } from '../archive-client.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
@@ -36,7 +36,7 @@ export class BiddingService {
     // Auctions are created by POST /auctions only: an absent one never existed, or a lost partition
     // took it (then the data reader puts it back from Postgres).
     absent: async (auctionId) => {
-      await this.restore(auctionId);
+      await this.read(auctionId);
       return 'restored';
     },
   };
@@ -91,20 +91,16 @@ export class BiddingService {
     await this.engine.submit(auctionId, this.keySpec, { type: 'touch' });
   }
 
-  private async read(auctionId: string): Promise<AuctionAggregate> {
-    const stored = await this.maps.auctions.get(auctionId);
-    if (stored) return stored.value;
-    await this.restore(auctionId);
-    const restored = await this.maps.auctions.get(auctionId);
-    if (!restored) throw new RetryLaterError('RESTORING', `auction ${auctionId} is being restored`);
-    return restored.value;
-  }
-
-  /** An auction missing from the grid: put back from Postgres, or it never existed (404). */
-  private async restore(auctionId: string): Promise<void> {
-    if ((await this.archive.restore({ kind: 'auction', auctionId })) === 'absent') {
-      throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
-    }
+  /** The auction; one missing from the grid is put back from Postgres, or never existed (404). */
+  private read(auctionId: string): Promise<AuctionAggregate> {
+    return readOrRestore(
+      this.maps.auctions,
+      auctionId,
+      () => this.archive.restore({ kind: 'auction', auctionId }),
+      () => {
+        throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
+      },
+    );
   }
 }
 

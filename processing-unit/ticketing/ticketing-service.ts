@@ -15,7 +15,7 @@ import type {
   SectionSnapshot,
   SectionSpec,
 } from '../../common/ticketing-model.js';
-import type { Archive } from '../archive-client.js';
+import { readOrRestore, type Archive } from '../archive-client.js';
 import { newId } from '../ids.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
@@ -287,15 +287,13 @@ export class TicketingService {
    * until Postgres has every change the write-behind carried), or never created (its event's unit
    * died between the two steps of createEvent): then, and only then, a fresh one.
    */
-  private async missingSection(eventId: string, spec: SectionSpec): Promise<SectionAggregate> {
-    const key = sectionKey(eventId, spec.id);
-    if ((await this.archive.restore({ kind: 'section', eventId, sectionId: spec.id })) === 'absent') {
-      await this.maps.sections.putIfAbsent(key, newSection(eventId, spec));
-    }
-    const stored = await this.maps.sections.get(key);
-    if (!stored)
-      throw new RetryLaterError('RESTORING', `section ${spec.id} of event ${eventId} is being restored`);
-    return stored.value;
+  private missingSection(eventId: string, spec: SectionSpec): Promise<SectionAggregate> {
+    return readOrRestore(
+      this.maps.sections,
+      sectionKey(eventId, spec.id),
+      () => this.archive.restore({ kind: 'section', eventId, sectionId: spec.id }),
+      () => newSection(eventId, spec),
+    );
   }
 
   private keySpec(entry: CatalogEntry, sectionId: string): SectionKeySpec {
@@ -361,16 +359,17 @@ export class TicketingService {
   private async catalogEntry(eventId: string): Promise<CatalogEntry> {
     const cached = this.catalog.get(eventId);
     if (cached) return cached;
-    let stored = await this.maps.events.get(eventId);
-    if (!stored) {
-      // Never created, or lost with its partition (then the data reader puts it back).
-      if ((await this.archive.restore({ kind: 'event', eventId })) === 'absent')
+    // Never created (404), or lost with its partition (then the data reader puts it back).
+    const stored = await readOrRestore(
+      this.maps.events,
+      eventId,
+      () => this.archive.restore({ kind: 'event', eventId }),
+      () => {
         throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
-      stored = await this.maps.events.get(eventId);
-      if (!stored) throw new RetryLaterError('RESTORING', `event ${eventId} is being restored`);
-    }
+      },
+    );
     if (this.catalog.size >= CATALOG_CACHE_LIMIT) this.catalog.delete(this.catalog.keys().next().value!);
-    const entry: CatalogEntry = { record: stored.value.record, keySpecs: new Map() };
+    const entry: CatalogEntry = { record: stored.record, keySpecs: new Map() };
     this.catalog.set(eventId, entry);
     return entry;
   }
