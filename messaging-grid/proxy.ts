@@ -259,6 +259,10 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
         relay.onDone(() => relays.delete(relay));
         void reply.code(200);
         reply.hijack();
+        // An open stream is a connection, bounded by MAX_CONNECTIONS, not a request in flight:
+        // counting it would let watchers shed every other request with 429.
+        reply.raw.off('close', release);
+        release();
         relay.attach(reply.raw, reply.getHeaders());
         return reply;
       }

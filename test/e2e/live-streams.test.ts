@@ -303,3 +303,39 @@ describe('live streams through the messaging grid', () => {
     socket.destroy();
   }, 180_000);
 });
+
+describe("open streams and the messaging grid's in-flight bound", () => {
+  let system: TestSystem | undefined;
+  const open: SseClient[] = [];
+  beforeAll(async () => {
+    system = await startSystem({ units: 1, gridMaxInFlight: 2 });
+  });
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await system?.close();
+  });
+
+  it('a stream, once open, does not hold one of the MAX_IN_FLIGHT request slots', async () => {
+    const api = system!.gridUrl;
+    const created = await http('POST', `${api}/auctions`, {
+      id: 'slots',
+      title: 'Slots',
+      startingPrice: 1000,
+      minIncrement: 100,
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    // Three watchers against a bound of two requests in flight: each is answered and stays open.
+    for (let i = 0; i < 3; i += 1) {
+      const watcher = await SseClient.open(`${api}/auctions/slots/stream`);
+      open.push(watcher);
+      expect(watcher.response.statusCode).toBe(200);
+      await watcher.atLeast(1);
+    }
+    // And plain requests still get through.
+    expect((await http('GET', `${api}/auctions/slots`)).status).toBe(200);
+    expect((await http('POST', `${api}/auctions/slots/bids`, { bidderId: 'b', amount: 1000 })).status).toBe(
+      201,
+    );
+  });
+});

@@ -25,6 +25,8 @@ export interface SystemOptions {
   databaseUrl?: string;
   writer?: boolean;
   sweepIntervalMs?: number;
+  /** The messaging grid's MAX_IN_FLIGHT (default 50,000). */
+  gridMaxInFlight?: number;
   /** How long closed holds stay in the grid once stored (default an hour, as the pump's). */
   closedHoldRetentionMs?: number;
   idempotencyTtlSeconds?: number;
@@ -133,7 +135,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       unitUrls: units.map((u) => u.url),
       healthIntervalMs: 100,
       healthTimeoutMs: 2_000,
-      maxInFlight: 50_000,
+      maxInFlight: options.gridMaxInFlight ?? 50_000,
       requestTimeoutMs: 30_000,
       unitConnections: 64,
       adminPort: 0,
