@@ -63,10 +63,6 @@ export class AuctionFeed implements Feed {
     }
   }
 
-  get watching(): number {
-    return this.watchers.size;
-  }
-
   /** Sends what `watcher` missed since `from` (or a snapshot), then every change as it commits. */
   join(watcher: SseWatcher, from: AuctionPosition | undefined): void {
     const state = this.state!;

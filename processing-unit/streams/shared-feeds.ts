@@ -64,10 +64,6 @@ export class SharedFeeds<F extends Feed> {
     entry.linger.unref();
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** Ends every stream and stops listening. */
   async close(): Promise<void> {
     this.closed = true;

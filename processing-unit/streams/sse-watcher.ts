@@ -35,10 +35,6 @@ export class SseWatcher {
     res.on('close', () => this.finish());
   }
 
-  get open(): boolean {
-    return !this.closed;
-  }
-
   /** Called once, when the connection is gone (ended, destroyed or dropped). */
   onClose(listener: () => void): void {
     if (this.closed) listener();

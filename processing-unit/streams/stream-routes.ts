@@ -39,22 +39,12 @@ export interface StreamDeps {
   log: Logger;
 }
 
-export interface LiveStreams {
-  readonly watchers: number;
-  /** Ends every stream and removes every listener. */
-  close(): Promise<void>;
-}
-
 /**
  * API.md's live streams: `GET /auctions/{id}/stream` and `GET /events/{id}/stream`. An unknown
  * id is answered 404 in the API's error shape before the stream starts; from then on the
  * response is hijacked and fed by the key's shared feed, never by a request handler.
  */
-export function registerStreamRoutes(
-  app: HttpServer,
-  deps: StreamDeps,
-  options: StreamOptions = {},
-): LiveStreams {
+export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options: StreamOptions = {}): void {
   const watcherOptions = {
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -63,7 +53,6 @@ export function registerStreamRoutes(
   const auctionFeeds = new SharedFeeds<AuctionFeed>(lingerMs);
   const eventFeeds = new SharedFeeds<EventFeed>(lingerMs);
   const log = deps.log;
-  let watchers = 0;
 
   const watch = (
     reply: { hijack(): void; raw: ServerResponse },
@@ -72,25 +61,23 @@ export function registerStreamRoutes(
   ): SseWatcher => {
     reply.hijack();
     const watcher = new SseWatcher(reply.raw, watcherOptions, { [REQUEST_ID_HEADER]: requestId });
-    watchers += 1;
-    watcher.onClose(() => {
-      watchers -= 1;
-      release();
-    });
+    watcher.onClose(release);
     return watcher;
   };
 
   app.get('/auctions/:auctionId/stream', { schema: { params: AuctionParams } }, async (request, reply) => {
     const { auctionId } = request.params;
-    await deps.requireAuction(auctionId);
-    const feed = await auctionFeeds.acquire(auctionId, () =>
-      AuctionFeed.open(
+    // The auction is looked up (404, or restored from Postgres) only when its feed must be opened:
+    // joining an open feed costs no grid round trip.
+    const feed = await auctionFeeds.acquire(auctionId, async () => {
+      await deps.requireAuction(auctionId);
+      return AuctionFeed.open(
         deps.auctions,
         auctionId,
         { historyVersions: options.historyVersions ?? 1_000 },
         log.child({ module: 'auction-feed' }),
-      ),
-    );
+      );
+    });
     if (!feed) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
     const from = parseAuctionPosition(lastEventIdOf(request.headers['last-event-id']));
     feed.join(
@@ -102,9 +89,9 @@ export function registerStreamRoutes(
 
   app.get('/events/:eventId/stream', { schema: { params: EventParams } }, async (request, reply) => {
     const { eventId } = request.params;
-    const event = await deps.getEvent(eventId);
-    const feed = await eventFeeds.acquire(eventId, () =>
-      EventFeed.open(
+    const feed = await eventFeeds.acquire(eventId, async () => {
+      const event = await deps.getEvent(eventId);
+      return EventFeed.open(
         deps.sections,
         eventId,
         event.sections.map((s) => ({
@@ -116,8 +103,8 @@ export function registerStreamRoutes(
         })),
         { minIntervalMs: options.availabilityIntervalMs ?? 250 },
         log.child({ module: 'event-feed' }),
-      ),
-    );
+      );
+    });
     if (!feed) throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
     feed.join(
       watch(reply, request.id, () => eventFeeds.release(eventId)),
@@ -132,11 +119,4 @@ export function registerStreamRoutes(
   // Streams never finish by themselves: once the server stops taking requests they end (their
   // clients reconnect, through the grid, to another unit) and the close can proceed.
   app.addHook('preClose', close);
-
-  return {
-    get watchers() {
-      return watchers;
-    },
-    close,
-  };
 }
