@@ -12,7 +12,7 @@ function address(url: string): string {
   return `${parsed.hostname}:${parsed.port || '6379'}`;
 }
 
-export function redisUnreachable(url: string, cause?: unknown, why?: string): ServiceUnavailableError {
+function redisUnreachable(url: string, cause?: unknown, why?: string): ServiceUnavailableError {
   return new ServiceUnreachableError(
     'Redis',
     `Redis is unreachable at ${address(url)}${why ? ` (${why})` : ''}: start it (for example ` +

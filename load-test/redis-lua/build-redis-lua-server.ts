@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { closeGracefully, createHttpServer } from '../../common/http-server.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import { createRegistry, registerOpsRoutes } from '../../common/ops-routes.js';
-import { redisUnreachable } from '../../common/redis.js';
+import { checkRedis } from '../../common/redis.js';
 import { deleteAllKeys } from './event-store.js';
 import { expireDueHolds } from './hold-store.js';
 import { loadScripts } from './lua-scripts.js';
@@ -57,11 +57,9 @@ export function buildRedisLuaServer(options: RedisLuaServerOptions = {}): RedisL
 
   return {
     async start() {
-      try {
-        await redis.connect();
-      } catch (err) {
-        throw redisUnreachable(redisUrl, err);
-      }
+      // checkRedis says what failed (unreachable, credentials, TLS), not only "Connection is closed".
+      await checkRedis(redisUrl);
+      await redis.connect();
       const deleted = await deleteAllKeys(redis, keys);
       log.info({ prefix: keys.prefix, deleted }, 'emptied the key prefix');
       await loadScripts(redis);
