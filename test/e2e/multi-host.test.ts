@@ -15,7 +15,12 @@ import { lastClusterSize } from '../../deploy-manager/hazelcast/member-log.js';
 import { startMember, type MemberHandle } from '../../deploy-manager/hazelcast/member-process.js';
 import { spawnPart, type ChildPart } from '../support/child-part.js';
 import { http, type HttpAnswer } from '../support/http.js';
-import { assertCanBuildNetLab, createNetLab, type NetLab } from '../support/network-namespaces.js';
+import {
+  assertCanBuildNetLab,
+  createNetLab,
+  FAST_FAILURE_DETECTION,
+  type NetLab,
+} from '../support/network-namespaces.js';
 import { ownRedis, type OwnRedis } from '../support/own-redis.js';
 import { testLogger, uniqueName, waitFor } from '../support/system.js';
 import { databaseUrl } from '../support/test-env.js';
@@ -28,13 +33,7 @@ const GRID_PORT = 8080;
 const PUMP_PORT = 8092;
 const CAPACITY = 300;
 
-/** The partition test's settings: a silent member is dropped after 10 s, halves look for each other every 5 s. */
-const FAST = {
-  'hazelcast.heartbeat.interval.seconds': '1',
-  'hazelcast.max.no.heartbeat.seconds': '10',
-  'hazelcast.merge.first.run.delay.seconds': '5',
-  'hazelcast.merge.next.run.delay.seconds': '5',
-};
+const FAST = FAST_FAILURE_DETECTION;
 
 /** The lab's hosts, by index. */
 const MEMBERS = [0, 1, 2];

@@ -9,24 +9,19 @@ import { ensureHazelcastJar } from '../../deploy-manager/hazelcast/hazelcast-jar
 import { lastClusterSize } from '../../deploy-manager/hazelcast/member-log.js';
 import { startMember, type MemberHandle } from '../../deploy-manager/hazelcast/member-process.js';
 import { probeFromNamespace } from '../support/namespace-client.js';
-import { assertCanBuildNetLab, createNetLab, type NetLab } from '../support/network-namespaces.js';
+import {
+  assertCanBuildNetLab,
+  createNetLab,
+  FAST_FAILURE_DETECTION,
+  type NetLab,
+} from '../support/network-namespaces.js';
 import { testLogger, uniqueName, waitFor } from '../support/system.js';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PORT = 5701;
 const KEYS = 60;
 
-/**
- * Faster than Hazelcast's defaults, so the test waits seconds, not minutes: a silent member is
- * dropped after 10 s (60 s by default), and the halves of a split cluster look for each other
- * every 5 s (first after 300 s by default).
- */
-const FAST = {
-  'hazelcast.heartbeat.interval.seconds': '1',
-  'hazelcast.max.no.heartbeat.seconds': '10',
-  'hazelcast.merge.first.run.delay.seconds': '5',
-  'hazelcast.merge.next.run.delay.seconds': '5',
-};
+const FAST = FAST_FAILURE_DETECTION;
 
 const range = (prefix: string, from: number, to: number): string[] =>
   Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
