@@ -53,7 +53,8 @@ export function createPumpMetrics(
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
-      const queue = sources.queue();
+      // While the pump knows Redis is down, a scrape does not wait for the timeout to learn it.
+      const queue = sources.stats()?.redisUp === false ? undefined : sources.queue();
       let timer: NodeJS.Timeout | undefined;
       const counts = queue
         ? await Promise.race([
