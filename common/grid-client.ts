@@ -7,7 +7,7 @@ import {
   type ClientConfig,
   type ILogger,
 } from 'hazelcast-client';
-import { connect } from 'node:net';
+import { canConnect } from './net.js';
 import { ServiceCredentialsError, ServiceUnreachableError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -199,22 +199,12 @@ function clientConfig(options: GridClientOptions, connectTimeoutMs: number, logg
 /** The members (`host:port`, or `host` for Hazelcast's 5701) that take a TCP connection within a second. */
 async function membersAnswering(members: readonly string[]): Promise<string[]> {
   const answers = await Promise.all(
-    members.map(
-      (member) =>
-        new Promise<boolean>((done) => {
-          const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(member);
-          const plain = /^([^:]+)(?::(\d+))?$/.exec(member);
-          const [, host, port] = bracketed ?? plain ?? [member, member, undefined];
-          const socket = connect({ host: host ?? member, port: Number(port ?? 5701), timeout: 1_000 });
-          const end = (answered: boolean) => {
-            socket.destroy();
-            done(answered);
-          };
-          socket.once('connect', () => end(true));
-          socket.once('timeout', () => end(false));
-          socket.once('error', () => end(false));
-        }),
-    ),
+    members.map((member) => {
+      const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(member);
+      const plain = /^([^:]+)(?::(\d+))?$/.exec(member);
+      const [, host, port] = bracketed ?? plain ?? [member, member, undefined];
+      return canConnect(Number(port ?? 5701), host ?? member);
+    }),
   );
   return members.filter((_, i) => answers[i]);
 }

@@ -1,5 +1,6 @@
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { ServiceUnavailableError } from '../../common/errors.js';
+import { canConnect as canConnectTo } from '../../common/net.js';
 
 /** Where members listen, and are reached, unless told otherwise (`host` of startMember/startCluster). */
 export const HOST = '127.0.0.1';
@@ -26,17 +27,7 @@ function isPortFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** True if a TCP connection to `host:port` opens within a second. */
+/** True if a TCP connection to `host:port` (this host by default) opens within a second. */
 export function canConnect(port: number, host = HOST): Promise<boolean> {
-  return new Promise((resolveConnect) => {
-    const socket = connect({ port, host });
-    socket.setTimeout(1_000);
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolveConnect(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
+  return canConnectTo(port, host);
 }
