@@ -7,7 +7,7 @@ import {
   type WorkloadModel,
 } from './load-options.js';
 import type { LoadReport } from './load-report.js';
-import { createRandom } from './random.js';
+import { createRandom } from '../common/random.js';
 import { runWorkload } from './run-workload.js';
 import { createScenario } from './scenarios/create-scenario.js';
 import { DEFAULT_SCENARIO_OPTIONS } from './scenarios/scenario.js';

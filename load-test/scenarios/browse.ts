@@ -1,4 +1,4 @@
-import { randomInt } from '../random.js';
+import { randomInt } from '../../common/random.js';
 import { createAuction, createEvent, seatIds } from './fixtures.js';
 import type { PlannedRequest, Scenario, ScenarioContext } from './scenario.js';
 import { weightedChoice } from './weighted-choice.js';

@@ -1,4 +1,4 @@
-import { randomInt } from '../random.js';
+import { randomInt } from '../../common/random.js';
 import { createEvent } from './fixtures.js';
 import type { PlannedRequest, Scenario, ScenarioContext, ScenarioOptions } from './scenario.js';
 

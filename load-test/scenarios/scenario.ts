@@ -1,6 +1,6 @@
 import type { HttpMethod } from '../http-client.js';
 import type { HttpResult } from '../outcome.js';
-import type { Random } from '../random.js';
+import type { Random } from '../../common/random.js';
 import type { Observations } from '../verify/observations.js';
 import type { SetupApi } from './setup-api.js';
 

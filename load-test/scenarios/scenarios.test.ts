@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpResult } from '../outcome.js';
-import { createRandom } from '../random.js';
+import { createRandom } from '../../common/random.js';
 import { Observations } from '../verify/observations.js';
 import { createScenario, type ScenarioName } from './create-scenario.js';
 import { seatIds } from './fixtures.js';

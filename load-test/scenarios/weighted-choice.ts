@@ -1,4 +1,4 @@
-import type { Random } from '../random.js';
+import type { Random } from '../../common/random.js';
 
 /** Picks among `choices` in proportion to their weights. */
 export function weightedChoice<T>(

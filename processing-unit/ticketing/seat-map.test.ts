@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { SEAT, type SectionAggregate } from '../../common/ticketing-model.js';
 import { newSection } from './section-rules.js';
 import { SeatMap, editSeats, seatsOf, type SeatState } from './seat-map.js';
+import { createRandom } from '../../common/random.js';
 
 /** Best available as the rules chose it on the stored string before there was a SeatMap. */
 function bestAvailableOfString(states: string, quantity: number): number[] | null {
@@ -19,17 +20,6 @@ function bestAvailableOfString(states: string, quantity: number): number[] | nul
     if (states[i] === SEAT.AVAILABLE) picked.push(i);
   }
   return picked.length === quantity ? picked : null;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const LETTERS: readonly SeatState[] = [SEAT.AVAILABLE, SEAT.HELD, SEAT.SOLD];
@@ -101,7 +91,7 @@ describe('SeatMap', () => {
   });
 
   it.each([1, 2, 3, 4])('agrees with the string rules over random changes and searches (seed %i)', (seed) => {
-    const rnd = mulberry32(seed);
+    const rnd = createRandom(seed);
     const size = 1 + Math.floor(rnd() * 60);
     let reference = Array.from({ length: size }, () => LETTERS[Math.floor(rnd() * 3)]!).join('');
     const map = SeatMap.decode(reference);

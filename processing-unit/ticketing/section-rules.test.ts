@@ -22,6 +22,7 @@ import {
   sectionRules,
   type SectionResult,
 } from './section-rules.js';
+import { createRandom } from '../../common/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test harness: drives the pure rules exactly the way write-path/batch-engine.ts does.
@@ -1361,17 +1362,6 @@ describe('snapshot', () => {
 // Property-style test: seeded random sequences against an independent, simple model.
 // ---------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What the section should have done with one hold: still holding its seats, sold them, or freed them. */
 type SectionSide = 'HELD' | 'SOLD' | 'FREED';
 
@@ -1523,7 +1513,7 @@ function runRandom(sectionId: 'rga' | 'rres', seed: number, batches: number): Ma
   const h = new SectionHarness(event, sectionId);
   const reserved = sectionId === 'rres';
   const model = new Model(h.state.capacity, reserved ? seatIds : null, 5);
-  const rnd = mulberry32(seed);
+  const rnd = createRandom(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const seen = new Map<string, number>();

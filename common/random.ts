@@ -1,4 +1,4 @@
-/** A seeded pseudo-random source in [0, 1) (mulberry32): runs are reproducible with `--seed`. */
+/** A seeded pseudo-random source in [0, 1) (mulberry32): reproducible runs (the harness's `--seed`, property tests). */
 export type Random = () => number;
 
 export function createRandom(seed: number): Random {
