@@ -121,6 +121,11 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
         requireAuction: (auctionId) => bidding.getAuction(auctionId),
         getEvent: (eventId) => ticketing.getEvent(eventId),
         log: log.child({ module: 'streams' }),
+        onWatcher: (stream, change) => {
+          if (change === 'joined') metrics.watchers.inc({ stream });
+          else metrics.watchers.dec({ stream });
+          if (change === 'dropped') metrics.watchersDropped.inc({ stream });
+        },
       });
 
       // Holds expire and auctions close by themselves; closings whose unit died half-way get settled.

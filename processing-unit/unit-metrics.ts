@@ -42,6 +42,24 @@ export function createUnitMetrics(registry: Registry, pending: () => number) {
       labelNames: ['work'] as const,
       registers: [registry],
     }),
+    watchers: new Gauge({
+      name: 'spacegrid_stream_watchers',
+      help: 'Live stream (Server-Sent Events) clients connected to this unit, by stream kind',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+    }),
+    watchersDropped: new Counter({
+      name: 'spacegrid_stream_watchers_dropped_total',
+      help: 'Live stream clients cut off because they read too slowly, by stream kind',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+    }),
+    baskets: new Counter({
+      name: 'spacegrid_baskets_total',
+      help: 'Baskets this unit brought to an outcome: held, unavailable, purchased, released, expired',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     pending: new Gauge({
       name: 'spacegrid_commands_pending',
       help: 'Commands waiting for or inside a batch',

@@ -225,6 +225,18 @@ describe('the metric names', () => {
     expect(unit.utilization).not.toBeNull();
     expect(unit.pending).toBe(0);
 
+    const unitRegistry = createRegistry('processing-unit');
+    const unitMetrics = createUnitMetrics(unitRegistry, () => 0);
+    unitMetrics.watchers.inc({ stream: 'auction' }, 3);
+    unitMetrics.watchers.inc({ stream: 'event' }, 2);
+    unitMetrics.watchersDropped.inc({ stream: 'auction' });
+    unitMetrics.baskets.inc({ outcome: 'held' }, 4);
+    unitMetrics.baskets.inc({ outcome: 'purchased' });
+    const streams = readUnitScrape(await unitRegistry.metrics());
+    expect(streams.watchers).toBe(5);
+    expect(streams.watchersDropped).toBe(1);
+    expect(Object.fromEntries(streams.baskets)).toEqual({ held: 4, purchased: 1 });
+
     const writer = createRegistry('data-writer');
     createWriterMetrics(writer, () => ({ repairs: 0, heldBack: 0 })).lag.observe(0.3);
     expect(readHistogram(await writer.metrics(), SCRAPED_METRICS.writerLag).get(Infinity)).toBe(1);

@@ -19,6 +19,16 @@ export function renderLiveTiles(live) {
   const writeBehind = live?.writeBehind ?? {};
   $('wb-lag').textContent = seconds(writeBehind.lagSeconds);
   $('wb-queue').textContent = int(writeBehind.queueDepth);
+  const streams = live?.streams ?? {};
+  $('watchers').textContent = int(streams.watchers);
+  $('watchers-dropped').textContent = int(streams.droppedLastMinute);
+  $('streams-tile').classList.toggle('alert', (streams.droppedLastMinute ?? 0) > 0);
+  const baskets = live?.baskets;
+  $('baskets-held').textContent = int(baskets?.held);
+  $('baskets-foot').textContent = baskets
+    ? `${int(baskets.purchased)} bought · ${int(baskets.unavailable)} unavailable · ` +
+      `${int(baskets.released)} released · ${int(baskets.expired)} expired`
+    : '–';
 }
 
 /** Members, cluster safety and the other processes, from `GET /admin/status`. */

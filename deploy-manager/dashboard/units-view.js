@@ -31,9 +31,10 @@ export function renderUnits(status, live) {
       cell(num(figures?.p99Ms), 'num'),
       utilizationCell(figures?.utilization),
       cell(int(figures?.inFlight), 'num'),
+      cell(int(figures?.watchers), 'num'),
     ];
   });
-  fillRows($('units-body'), rows, 9, 'no units');
+  fillRows($('units-body'), rows, 10, 'no units');
 }
 
 /** "2 ready · 1 starting". */

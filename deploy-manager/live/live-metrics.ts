@@ -5,6 +5,7 @@ import {
   readHistogram,
   readUnitScrape,
   SCRAPED_METRICS,
+  counterGrowth,
   trafficBetween,
   type GridScrape,
   type Traffic,
@@ -30,7 +31,12 @@ export interface LiveUnit {
   p99Ms: number | null;
   utilization: number | null;
   inFlight: number | null;
+  /** Live stream clients on this unit now. */
+  watchers: number | null;
 }
+
+/** Basket outcomes the units reported over the units' sample window (about a minute). */
+export type BasketCounts = Record<'held' | 'unavailable' | 'purchased' | 'released' | 'expired', number>;
 
 /** `GET /admin/live`. */
 export interface LiveView {
@@ -44,6 +50,10 @@ export interface LiveView {
   };
   units: LiveUnit[];
   writeBehind: { lagSeconds: number | null; queueDepth: number | null };
+  /** Live stream clients on every unit now, and how many were cut off as too slow in the window. */
+  streams: { watchers: number | null; droppedLastMinute: number | null };
+  /** Baskets by outcome in the window; null before any unit reported twice. */
+  baskets: BasketCounts | null;
   series: SeriesPoint[];
 }
 
@@ -143,10 +153,37 @@ export class LiveMetrics {
           p99Ms: routed?.p99Ms ?? null,
           utilization: latest?.utilization ?? null,
           inFlight: latest?.pending ?? null,
+          watchers: latest?.watchers ?? null,
         };
       }),
       writeBehind: { lagSeconds: this.lagSeconds, queueDepth: this.queueDepth },
+      ...this.streamsAndBaskets(),
       series: [...this.series],
+    };
+  }
+
+  /** Watchers now, and what the units' counters grew by over their sample window (about a minute). */
+  private streamsAndBaskets(): Pick<LiveView, 'streams' | 'baskets'> {
+    let watchers: number | null = null;
+    let dropped = 0;
+    let reported = false;
+    const baskets: BasketCounts = { held: 0, unavailable: 0, purchased: 0, released: 0, expired: 0 };
+    for (const samples of this.unitSamples.values()) {
+      const first = samples[0]?.scrape;
+      const last = samples.at(-1)?.scrape;
+      if (!first || !last) continue;
+      if (last.watchers !== null) watchers = (watchers ?? 0) + last.watchers;
+      if (samples.length < 2) continue;
+      reported = true;
+      dropped += counterGrowth(first.watchersDropped, last.watchersDropped);
+      for (const outcome of Object.keys(baskets) as Array<keyof BasketCounts>) {
+        const now = last.baskets.get(outcome) ?? 0;
+        baskets[outcome] += counterGrowth(first.baskets.get(outcome) ?? 0, now);
+      }
+    }
+    return {
+      streams: { watchers, droppedLastMinute: reported ? dropped : null },
+      baskets: reported ? baskets : null,
     };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readGridScrape, readHistogram, readUnitScrape, trafficBetween } from './scrapes.js';
+import { counterGrowth, readGridScrape, readHistogram, readUnitScrape, trafficBetween } from './scrapes.js';
 
 const U1 = 'http://127.0.0.1:8100';
 const U2 = 'http://127.0.0.1:8101';
@@ -88,11 +88,11 @@ describe('scrapes', () => {
       readUnitScrape(
         'spacegrid_event_loop_utilization_ratio{part="processing-unit"} 0.25\nspacegrid_commands_pending 12\n',
       ),
-    ).toEqual({
+    ).toMatchObject({
       utilization: 0.25,
       pending: 12,
     });
-    expect(readUnitScrape('other 1\n')).toEqual({ utilization: null, pending: null });
+    expect(readUnitScrape('other 1\n')).toMatchObject({ utilization: null, pending: null, watchers: null });
     const text =
       'lag_bucket{le="0.1",x="a"} 2\nlag_bucket{le="0.1",x="b"} 3\nlag_bucket{le="+Inf",x="a"} 4\nlag_count 4\n';
     expect(readHistogram(text, 'lag')).toEqual(
@@ -101,5 +101,29 @@ describe('scrapes', () => {
         [Infinity, 4],
       ]),
     );
+  });
+
+  it("reads a unit's watchers (every stream kind), drops and basket outcomes", () => {
+    const scrape = readUnitScrape(
+      [
+        'spacegrid_stream_watchers{stream="auction",part="processing-unit"} 7',
+        'spacegrid_stream_watchers{stream="event",part="processing-unit"} 2',
+        'spacegrid_stream_watchers_dropped_total{stream="auction",part="processing-unit"} 1',
+        'spacegrid_stream_watchers_dropped_total{stream="event",part="processing-unit"} 2',
+        'spacegrid_baskets_total{outcome="held",part="processing-unit"} 10',
+        'spacegrid_baskets_total{outcome="unavailable",part="processing-unit"} 3',
+      ].join('\n'),
+    );
+    expect(scrape.watchers).toBe(9);
+    expect(scrape.watchersDropped).toBe(3);
+    expect(Object.fromEntries(scrape.baskets)).toEqual({ held: 10, unavailable: 3 });
+    expect(readUnitScrape('spacegrid_commands_pending 0').watchers).toBeNull();
+  });
+
+  it('counts growth across a restart of the counting process', () => {
+    expect(counterGrowth(10, 15)).toBe(5);
+    expect(counterGrowth(undefined, 15)).toBe(0);
+    // The unit restarted: its counter began again at zero, and all it counted since is growth.
+    expect(counterGrowth(10, 4)).toBe(4);
   });
 });

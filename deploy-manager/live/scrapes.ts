@@ -13,6 +13,11 @@ export interface GridScrape {
 export interface UnitScrape {
   utilization: number | null;
   pending: number | null;
+  /** Live stream clients connected now (every stream kind). */
+  watchers: number | null;
+  /** Counters since the unit started: stream clients cut off as too slow, baskets by outcome. */
+  watchersDropped: number;
+  baskets: Map<string, number>;
 }
 
 export interface Traffic {
@@ -42,6 +47,12 @@ export const SCRAPED_METRICS = {
   unitPending: 'spacegrid_commands_pending',
   /** Data writer histogram. */
   writerLag: 'spacegrid_writer_lag_seconds',
+  /** Processing unit gauge, label `stream`. */
+  unitWatchers: 'spacegrid_stream_watchers',
+  /** Processing unit counter, label `stream`. */
+  unitWatchersDropped: 'spacegrid_stream_watchers_dropped_total',
+  /** Processing unit counter, label `outcome`. */
+  unitBaskets: 'spacegrid_baskets_total',
 } as const;
 
 const GRID_LATENCY_BUCKET = `${SCRAPED_METRICS.gridLatency}_bucket`;
@@ -74,14 +85,52 @@ export function readGridScrape(text: string, at: number): GridScrape {
   return { at, byUnit, inFlight };
 }
 
+const UNIT_NAMES = new Set<string>([
+  SCRAPED_METRICS.unitUtilization,
+  SCRAPED_METRICS.unitPending,
+  SCRAPED_METRICS.unitWatchers,
+  SCRAPED_METRICS.unitWatchersDropped,
+  SCRAPED_METRICS.unitBaskets,
+]);
+
 export function readUnitScrape(text: string): UnitScrape {
-  const wanted = new Set<string>([SCRAPED_METRICS.unitUtilization, SCRAPED_METRICS.unitPending]);
-  const scrape: UnitScrape = { utilization: null, pending: null };
-  for (const sample of parsePrometheusText(text, (name) => wanted.has(name))) {
-    if (sample.name === SCRAPED_METRICS.unitUtilization) scrape.utilization = sample.value;
-    else scrape.pending = sample.value;
+  const scrape: UnitScrape = {
+    utilization: null,
+    pending: null,
+    watchers: null,
+    watchersDropped: 0,
+    baskets: new Map(),
+  };
+  for (const sample of parsePrometheusText(text, (name) => UNIT_NAMES.has(name))) {
+    switch (sample.name) {
+      case SCRAPED_METRICS.unitUtilization:
+        scrape.utilization = sample.value;
+        break;
+      case SCRAPED_METRICS.unitPending:
+        scrape.pending = sample.value;
+        break;
+      case SCRAPED_METRICS.unitWatchers:
+        scrape.watchers = (scrape.watchers ?? 0) + sample.value;
+        break;
+      case SCRAPED_METRICS.unitWatchersDropped:
+        scrape.watchersDropped += sample.value;
+        break;
+      default: {
+        const outcome = sample.labels.outcome ?? 'unknown';
+        scrape.baskets.set(outcome, (scrape.baskets.get(outcome) ?? 0) + sample.value);
+      }
+    }
   }
   return scrape;
+}
+
+/**
+ * How much a counter grew between two scrapes of one process; a counter that went down means the
+ * process restarted, and everything it counted since is the growth.
+ */
+export function counterGrowth(earlier: number | undefined, later: number): number {
+  if (earlier === undefined) return 0;
+  return later >= earlier ? later - earlier : later;
 }
 
 /** Cumulative buckets of one histogram in a scrape (summed over its label sets). */

@@ -17,10 +17,14 @@ export interface SseWatcherOptions {
  * (destroyed, not ended: ending would wait to flush what it will never read). Whoever feeds the
  * watcher (a Hazelcast listener, never a writer) therefore never slows down.
  */
+/** How a watcher's stream ended: the client left or the server closed it, or it was cut off for being slow. */
+export type WatcherEnd = 'closed' | 'dropped';
+
 export class SseWatcher {
   private closed = false;
+  private endedBy: WatcherEnd = 'closed';
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly closeListeners: Array<() => void> = [];
+  private readonly closeListeners: Array<(reason: WatcherEnd) => void> = [];
 
   constructor(
     private readonly res: ServerResponse,
@@ -32,12 +36,12 @@ export class SseWatcher {
     res.flushHeaders();
     this.heartbeat = setInterval(() => this.send(HEARTBEAT), options.heartbeatMs);
     this.heartbeat.unref();
-    res.on('close', () => this.finish());
+    res.on('close', () => this.finish('closed'));
   }
 
-  /** Called once, when the connection is gone (ended, destroyed or dropped). */
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
+  /** Called once, when the connection is gone: `dropped` when it was cut off for reading too slowly. */
+  onClose(listener: (reason: WatcherEnd) => void): void {
+    if (this.closed) listener(this.endedBy);
     else this.closeListeners.push(listener);
   }
 
@@ -46,7 +50,7 @@ export class SseWatcher {
     if (this.closed || chunk === '') return;
     if (this.res.writableLength > this.options.maxBufferedBytes) {
       this.res.destroy();
-      this.finish();
+      this.finish('dropped');
       return;
     }
     this.res.write(chunk);
@@ -61,10 +65,11 @@ export class SseWatcher {
     this.finish();
   }
 
-  private finish(): void {
+  private finish(reason: WatcherEnd = 'closed'): void {
     if (this.closed) return;
     this.closed = true;
+    this.endedBy = reason;
     clearInterval(this.heartbeat);
-    for (const listener of this.closeListeners.splice(0)) listener();
+    for (const listener of this.closeListeners.splice(0)) listener(reason);
   }
 }

@@ -14,7 +14,7 @@ import { parseAuctionPosition } from './auction-messages.js';
 import { EventFeed } from './event-feed.js';
 import { SharedFeeds } from './shared-feeds.js';
 import { lastEventIdOf } from './sse.js';
-import { SseWatcher } from './sse-watcher.js';
+import { SseWatcher, type WatcherEnd } from './sse-watcher.js';
 
 export interface StreamOptions {
   /** Unsent bytes a watcher may hold before it is dropped. Default 256 KiB. */
@@ -37,7 +37,11 @@ export interface StreamDeps {
   /** The event as clients see it; throws NotFoundError (404) for an unknown event. */
   getEvent: (eventId: string) => Promise<EventView>;
   log: Logger;
+  /** Told when a watcher joins and when it leaves (how), for the unit's metrics. */
+  onWatcher?: (stream: StreamKind, change: 'joined' | WatcherEnd) => void;
 }
+
+export type StreamKind = 'auction' | 'event';
 
 /**
  * API.md's live streams: `GET /auctions/{id}/stream` and `GET /events/{id}/stream`. An unknown
@@ -55,13 +59,18 @@ export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options:
   const log = deps.log;
 
   const watch = (
+    stream: StreamKind,
     reply: { hijack(): void; raw: ServerResponse },
     requestId: string,
     release: () => void,
   ): SseWatcher => {
     reply.hijack();
     const watcher = new SseWatcher(reply.raw, watcherOptions, { [REQUEST_ID_HEADER]: requestId });
-    watcher.onClose(release);
+    deps.onWatcher?.(stream, 'joined');
+    watcher.onClose((reason) => {
+      deps.onWatcher?.(stream, reason);
+      release();
+    });
     return watcher;
   };
 
@@ -81,7 +90,7 @@ export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options:
     if (!feed) throw new NotFoundError('AUCTION_NOT_FOUND', `auction ${auctionId} not found`);
     const from = parseAuctionPosition(lastEventIdOf(request.headers['last-event-id']));
     feed.join(
-      watch(reply, request.id, () => auctionFeeds.release(auctionId)),
+      watch('auction', reply, request.id, () => auctionFeeds.release(auctionId)),
       from,
     );
     return reply;
@@ -107,7 +116,7 @@ export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options:
     });
     if (!feed) throw new NotFoundError('EVENT_NOT_FOUND', `event ${eventId} not found`);
     feed.join(
-      watch(reply, request.id, () => eventFeeds.release(eventId)),
+      watch('event', reply, request.id, () => eventFeeds.release(eventId)),
       lastEventIdOf(request.headers['last-event-id']),
     );
     return reply;

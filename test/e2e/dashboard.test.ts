@@ -186,6 +186,10 @@ describe('the admin dashboard', () => {
         sent += 1;
       }
     };
+    // One live stream watcher through the grid, which the page counts.
+    const watcher = new AbortController();
+    const stream = await fetch(`${api}/events/dash/stream`, { signal: watcher.signal });
+    expect(stream.status).toBe(200);
     const load = Promise.all([
       worker(() => http('GET', `${api}/events/dash/sections/ga`)),
       worker(() =>
@@ -209,6 +213,8 @@ describe('the admin dashboard', () => {
       // The page shows what the API measures: requests per second and a p99 in milliseconds.
       await page.locator('#rps', { hasText: /^[1-9]/ }).waitFor({ state: 'visible' });
       await page.locator('#p99', { hasText: /^\d/ }).waitFor({ state: 'visible' });
+      await page.locator('#watchers', { hasText: /^1$/ }).waitFor({ state: 'visible' });
+      await page.locator('#watchers-dropped', { hasText: /^0$/ }).waitFor({ state: 'visible' });
       await waitForLive();
       await page.locator('#chart-traffic canvas').first().waitFor({ state: 'visible' });
       await mkdir('reports', { recursive: true });
@@ -218,6 +224,7 @@ describe('the admin dashboard', () => {
         await copyFile('reports/dashboard.png', 'docs/dashboard.png');
     } finally {
       loading = false;
+      watcher.abort();
       await load;
     }
     expect(sent).toBeGreaterThan(0);
