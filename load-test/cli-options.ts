@@ -35,7 +35,8 @@ scenario data
   --seats N                 seat-map: seats of the reserved section (5000)
   --max-quantity N          seats per hold, 1..N (4)
   --purchase-ratio F        share of granted holds purchased afterwards (0.3)
-  --bidders N               auction-war: distinct bidders (500)
+  --bidders N               auction-war, auction-watch: distinct bidders (500)
+  --watchers N              auction-watch: live-stream watchers of the auction beside the bidders (200)
 
 verification and verdict
   --database-url URL        Postgres to verify against (default ${DEFAULT_DATABASE_URL})
@@ -98,6 +99,7 @@ const STRING_OPTIONS = [
   'max-quantity',
   'purchase-ratio',
   'bidders',
+  'watchers',
   'database-url',
   'verify-timeout',
   'max-p99',
@@ -153,11 +155,13 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   const maxQuantity = integer('max-quantity', str('max-quantity'));
   const purchaseRatio = fraction('purchase-ratio', str('purchase-ratio'));
   const bidders = integer('bidders', str('bidders'));
+  const watchers = integer('watchers', str('watchers'), 0);
   if (capacity !== undefined) scenarioOptions.capacity = capacity;
   if (seats !== undefined) scenarioOptions.seats = seats;
   if (maxQuantity !== undefined) scenarioOptions.maxQuantity = maxQuantity;
   if (purchaseRatio !== undefined) scenarioOptions.purchaseRatio = purchaseRatio;
   if (bidders !== undefined) scenarioOptions.bidders = bidders;
+  if (watchers !== undefined) scenarioOptions.watchers = watchers;
 
   const maxErrorRate = fraction('max-error-rate', str('max-error-rate'));
   const load: Omit<LoadOptions, 'progress' | 'signal'> = {

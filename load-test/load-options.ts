@@ -1,3 +1,4 @@
+import type { Outcome } from './outcome.js';
 import type { ScenarioName } from './scenarios/create-scenario.js';
 import type { ScenarioOptions } from './scenarios/scenario.js';
 import type { Thresholds } from './thresholds.js';
@@ -50,9 +51,17 @@ export interface LoadOptions {
   seed?: number;
   /** Gets a progress line every second. */
   progress?: (line: string) => void;
+  /**
+   * Sees every recorded answer (kind, outcome, latency from the intended send time), for a caller
+   * that keeps figures of its own over other windows (the sustained run's 5 s samples).
+   */
+  onRecord?: RecordListener;
   /** Stops the load early (the report covers what ran). */
   signal?: AbortSignal;
 }
+
+/** One recorded answer: its request kind, how it ended, its latency in ms from the intended send time. */
+export type RecordListener = (kind: string, outcome: Outcome, latencyMs: number) => void;
 
 export const DEFAULT_TARGET = 'http://127.0.0.1:8080';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid';

@@ -1,6 +1,7 @@
 import type { LatencySummary } from './latency-histogram.js';
 import type { WorkloadModel } from './load-options.js';
 import type { MetricsSnapshot } from './metrics-recorder.js';
+import type { StreamDeliveryReport } from './streams/watcher-fleet.js';
 import type { ThresholdResult } from './thresholds.js';
 import type { InvariantResult } from './verify/invariant-result.js';
 
@@ -41,6 +42,8 @@ export interface LoadReport {
   series: MetricsSnapshot['series'];
   /** How busy the harness itself was: near 1 means it may be the bottleneck. */
   harness: { eventLoopUtilization: number; maxEventLoopDelayMs: number };
+  /** Live-stream watchers beside the requests (auction-watch): delivery latency and completeness. */
+  streams?: StreamDeliveryReport;
   /** null with `verify: false`. */
   invariants: InvariantResult[] | null;
   thresholds: ThresholdResult[];

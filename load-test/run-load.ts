@@ -10,7 +10,7 @@ import type { LoadReport } from './load-report.js';
 import { createRandom } from '../common/random.js';
 import { runWorkload } from './run-workload.js';
 import { createScenario } from './scenarios/create-scenario.js';
-import { DEFAULT_SCENARIO_OPTIONS } from './scenarios/scenario.js';
+import { DEFAULT_SCENARIO_OPTIONS, type Scenario, type ScenarioFinish } from './scenarios/scenario.js';
 import { createSetupApi, waitUntilReady } from './scenarios/setup-api.js';
 import { evaluateThresholds } from './thresholds.js';
 import { Observations } from './verify/observations.js';
@@ -38,13 +38,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     pipelining: options.pipelining ?? 1,
   };
   const http = createHttpClient({ target, ...pool, timeoutMs });
+  let scenario: Scenario | undefined;
   try {
     await waitUntilReady(http, target, options.readyTimeoutMs ?? 30_000);
     const runId = newRunId();
     const observations = new Observations();
-    const scenario = createScenario(
+    scenario = createScenario(
       options.scenario,
-      { runId, random: createRandom(seed), observations, durationMs },
+      { runId, random: createRandom(seed), observations, durationMs, target },
       { ...DEFAULT_SCENARIO_OPTIONS, ...options.scenarioOptions },
     );
     await scenario.setup(createSetupApi(http, target));
@@ -63,21 +64,27 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       rampMs,
       drainTimeoutMs: timeoutMs,
       progress: options.progress,
+      onRecord: options.onRecord,
       signal: options.signal,
     });
     const finishedAt = new Date();
     const metrics = workload.recorder.snapshot();
+    // What the scenario ran beside the requests (live streams) settles before anything is judged.
+    const finished: ScenarioFinish = (await scenario.finish?.()) ?? { invariants: [] };
 
     const invariants =
       options.verify === false
         ? null
-        : await verifyRun({
-            http,
-            observations,
-            databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE_URL,
-            postgres: options.verifyPostgres !== false,
-            timeoutMs: options.verifyTimeoutMs ?? 30_000,
-          });
+        : [
+            ...(await verifyRun({
+              http,
+              observations,
+              databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE_URL,
+              postgres: options.verifyPostgres !== false,
+              timeoutMs: options.verifyTimeoutMs ?? 30_000,
+            })),
+            ...finished.invariants,
+          ];
 
     const attempts = metrics.completed + metrics.overflow;
     const errorRate = attempts === 0 ? 0 : metrics.errors / attempts;
@@ -118,11 +125,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       rejectionsByCode: metrics.rejectionsByCode,
       series: metrics.series,
       harness: workload.harness,
+      ...(finished.streams ? { streams: finished.streams } : {}),
       invariants,
       thresholds,
       passed,
     };
   } finally {
+    await scenario?.close?.();
     await http.close();
   }
 }

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { arrivalSchedule } from './arrival-schedule.js';
 import type { HttpClient } from './http-client.js';
-import type { WorkloadModel } from './load-options.js';
+import type { RecordListener, WorkloadModel } from './load-options.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { OpenLoopPacer } from './open-loop-pacer.js';
 import { formatProgress } from './progress-line.js';
@@ -18,6 +18,8 @@ export interface WorkloadRun {
   /** Open model: how long to wait for stragglers once the last request is due. */
   drainTimeoutMs: number;
   progress?: ((line: string) => void) | undefined;
+  /** Sees every recorded answer. */
+  onRecord?: RecordListener | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -50,7 +52,8 @@ export async function runWorkload(run: WorkloadRun): Promise<WorkloadResult> {
       const result = await http.send(request.method, request.path, request.body);
       const receivedAt = now();
       request.onResult?.(result, sentAt, receivedAt);
-      recorder.record(request.kind, result, receivedAt - intendedAt);
+      const outcome = recorder.record(request.kind, result, receivedAt - intendedAt);
+      run.onRecord?.(request.kind, outcome, receivedAt - intendedAt);
     } catch (err) {
       failure ??= err;
       stop.abort();

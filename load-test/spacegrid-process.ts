@@ -3,7 +3,7 @@ import { dropDatabase } from '../common/db/postgres.js';
 import { isReady } from './child-server.js';
 
 /** The benchmark's own spacegrid database: dropped and created afresh by every run that starts spacegrid. */
-const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/spacegrid_bench';
 
 export interface SpacegridProcess {
   /** The deploy manager's pid, when this started it (undefined for one already running). */

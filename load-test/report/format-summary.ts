@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../latency-histogram.js';
 import type { LoadReport } from '../load-report.js';
+import type { StreamDeliveryReport } from '../streams/watcher-fleet.js';
 
 const cell = (value: string | number, width: number): string => String(value).padStart(width);
 
@@ -9,6 +10,15 @@ const latencyRow = (kind: string, l: LatencySummary): string =>
     cell(l.count, 9),
     ...[l.p50, l.p90, l.p99, l.p999, l.max].map((v) => cell(v.toFixed(2), 9)),
   ].join(' ');
+
+/** One line on the live-stream watchers: `delivery` in the latency table is commit (placedAt) → watcher. */
+export function formatStreams(s: StreamDeliveryReport): string {
+  return (
+    `watchers ${s.opened}/${s.watchers} open  delivered ${s.delivered}/${s.expected} messages ` +
+    `(${s.expectedPerWatcher} each)  gaps ${s.gaps}  duplicates ${s.duplicates}  resyncs ${s.resyncs}  ` +
+    `cut off ${s.dropped}  failed to open ${s.failedToOpen}  (opened in ${s.openMs} ms, settled in ${s.settleMs} ms)`
+  );
+}
 
 /** The plain-text summary printed at the end of a run. */
 export function formatSummary(report: LoadReport): string {
@@ -30,6 +40,7 @@ export function formatSummary(report: LoadReport): string {
     ].join(' ') + '   (ms)',
     latencyRow('all', report.latency),
     ...Object.entries(report.byKind).map(([kind, m]) => latencyRow(kind, m.latency)),
+    ...(report.streams ? [latencyRow('delivery', report.streams.latency)] : []),
     '',
     `status codes: ${
       Object.entries(report.statusCodes)
@@ -37,6 +48,7 @@ export function formatSummary(report: LoadReport): string {
         .join(', ') || 'none'
     }`,
   ];
+  if (report.streams) lines.push(formatStreams(report.streams));
   const rejections = Object.entries(report.rejectionsByCode);
   if (rejections.length)
     lines.push(`rejected (expected): ${rejections.map(([c, n]) => `${c} ${n}`).join(', ')}`);

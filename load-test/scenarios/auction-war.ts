@@ -19,7 +19,7 @@ const numberAt = (body: unknown, ...path: string[]): number | undefined => {
 export function auctionWarScenario(
   context: ScenarioContext,
   options: Pick<ScenarioOptions, 'bidders'>,
-): Scenario {
+): Scenario & { readonly auctionId: string } {
   const { observations, random } = context;
   const auctionId = `${context.runId}-aw`;
   const path = `/auctions/${auctionId}`;
@@ -48,6 +48,7 @@ export function auctionWarScenario(
 
   return {
     name: 'auction-war',
+    auctionId,
     async setup(api) {
       const auction = await createAuction(api, observations, auctionId, context.durationMs);
       minimumNextBid = auction.startingPrice;

@@ -1,11 +1,19 @@
 import { auctionWarScenario } from './auction-war.js';
+import { auctionWatchScenario } from './auction-watch.js';
 import { browseScenario } from './browse.js';
 import { flashSaleScenario } from './flash-sale.js';
 import { mixedScenario } from './mixed.js';
 import type { Scenario, ScenarioContext, ScenarioOptions } from './scenario.js';
 import { seatMapScenario } from './seat-map.js';
 
-export const SCENARIO_NAMES = ['flash-sale', 'seat-map', 'browse', 'auction-war', 'mixed'] as const;
+export const SCENARIO_NAMES = [
+  'flash-sale',
+  'seat-map',
+  'browse',
+  'auction-war',
+  'auction-watch',
+  'mixed',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export const isScenarioName = (name: string): name is ScenarioName =>
@@ -25,6 +33,8 @@ export function createScenario(
       return browseScenario(context);
     case 'auction-war':
       return auctionWarScenario(context, options);
+    case 'auction-watch':
+      return auctionWatchScenario(context, options);
     case 'mixed':
       return mixedScenario(context, options);
   }

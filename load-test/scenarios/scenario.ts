@@ -1,6 +1,8 @@
 import type { HttpMethod } from '../http-client.js';
 import type { HttpResult } from '../outcome.js';
 import type { Random } from '../../common/random.js';
+import type { StreamDeliveryReport } from '../streams/watcher-fleet.js';
+import type { InvariantResult } from '../verify/invariant-result.js';
 import type { Observations } from '../verify/observations.js';
 import type { SetupApi } from './setup-api.js';
 
@@ -21,6 +23,8 @@ export interface ScenarioContext {
   observations: Observations;
   /** Length of the load, so auctions stay open and holds do not expire during it. */
   durationMs: number;
+  /** Origin of the server under test, for what a scenario opens beside its requests (live streams). */
+  target?: string;
 }
 
 /** Knobs shared by the scenarios; each takes the ones it needs. */
@@ -35,6 +39,8 @@ export interface ScenarioOptions {
   purchaseRatio: number;
   /** auction-war: distinct bidder ids. Default 500. */
   bidders: number;
+  /** auction-watch: watchers of the auction's live stream beside the bidders. Default 200. */
+  watchers: number;
 }
 
 export const DEFAULT_SCENARIO_OPTIONS: Readonly<ScenarioOptions> = Object.freeze({
@@ -43,11 +49,24 @@ export const DEFAULT_SCENARIO_OPTIONS: Readonly<ScenarioOptions> = Object.freeze
   maxQuantity: 4,
   purchaseRatio: 0.3,
   bidders: 500,
+  watchers: 200,
 });
+
+/** What a scenario measured and checked beside its requests, once the load is over. */
+export interface ScenarioFinish {
+  /** Live-stream delivery (auction-watch). */
+  streams?: StreamDeliveryReport;
+  /** Checks of its own, run with the other invariant checks. */
+  invariants: InvariantResult[];
+}
 
 export interface Scenario {
   readonly name: string;
   /** Creates the scenario's data through the API (not measured). */
   setup(api: SetupApi): Promise<void>;
   next(): PlannedRequest;
+  /** After the load, before the invariant checks: waits for and checks what it runs beside the requests. */
+  finish?(): Promise<ScenarioFinish>;
+  /** Releases what it holds open (streams); called once, however the run ended. */
+  close?(): Promise<void>;
 }

@@ -104,6 +104,16 @@ describe('scenarios', () => {
     expect(observations.bids).toHaveLength(1);
   });
 
+  it('auction-watch bids like auction-war; its watchers need the target, and none finish with no check', async () => {
+    const { s, api, created } = scenario('auction-watch', { watchers: 0 });
+    await s.setup(api);
+    expect(created[0]).toMatchObject({ path: '/auctions', body: { id: 'run1-aw' } });
+    expect(['bid', 'get-auction']).toContain(s.next().kind);
+    expect(await s.finish!()).toEqual({ invariants: [] });
+    const watched = scenario('auction-watch', { watchers: 5 });
+    await expect(watched.s.setup(watched.api)).rejects.toThrow(/needs the target/);
+  });
+
   it('mixed sets up every part and sends all their kinds', async () => {
     const { s, api, created } = scenario('mixed');
     await s.setup(api);

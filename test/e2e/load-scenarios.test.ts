@@ -36,4 +36,32 @@ describe('the load scenarios against spacegrid', () => {
     expect(invariants.filter((i) => i.status === 'PASS').length).toBeGreaterThan(0);
     expect(invariants.filter((i) => i.status === 'FAIL')).toEqual([]);
   });
+
+  it('auction-watch: watchers beside the bidders see every accepted bid, in order, once', async () => {
+    const report = await runLoad({
+      scenario: 'auction-watch',
+      target: system.gridUrl,
+      model: { type: 'closed', connections: 8 },
+      durationMs: 3_000,
+      databaseUrl: system.databaseUrl,
+      verifyTimeoutMs: 30_000,
+      scenarioOptions: { watchers: 20, bidders: 20 },
+    });
+    const streams = report.streams!;
+    console.log(
+      `auction-watch: ${report.byKind.bid?.ok} accepted bids, ${streams.delivered} messages to ` +
+        `${streams.opened} watchers, delivery p50 ${streams.latency.p50} ms p99 ${streams.latency.p99} ms`,
+    );
+    expect(report.totals.errors).toBe(0);
+    expect(report.byKind.bid?.ok).toBeGreaterThan(0);
+    expect(streams).toMatchObject({ watchers: 20, opened: 20, gaps: 0, duplicates: 0, dropped: 0 });
+    expect(streams.expectedPerWatcher).toBeGreaterThanOrEqual(report.byKind.bid!.ok);
+    expect(streams.delivered).toBe(streams.expected);
+    expect(streams.latency.count).toBe(streams.delivered);
+    const invariants = report.invariants ?? [];
+    expect(invariants.find((i) => i.name.startsWith('every watcher saw every accepted bid'))?.status).toBe(
+      'PASS',
+    );
+    expect(invariants.filter((i) => i.status === 'FAIL')).toEqual([]);
+  });
 });
