@@ -11,6 +11,7 @@ export const API_ERROR_CODES = [
   'SECTION_NOT_FOUND',
   'HOLD_NOT_FOUND',
   'AUCTION_NOT_FOUND',
+  'BASKET_NOT_FOUND',
   // 408
   'REQUEST_TIMEOUT',
   // 409
@@ -23,6 +24,7 @@ export const API_ERROR_CODES = [
   'AUCTION_CLOSED',
   'AUCTION_NOT_STARTED',
   'IDEMPOTENCY_KEY_IN_FLIGHT',
+  'BASKET_UNAVAILABLE',
   // 410
   'HOLD_EXPIRED',
   // 413, 415, 417
@@ -89,6 +91,7 @@ export type NotFoundCode =
   | 'SECTION_NOT_FOUND'
   | 'HOLD_NOT_FOUND'
   | 'AUCTION_NOT_FOUND'
+  | 'BASKET_NOT_FOUND'
   | 'REPAIR_NOT_FOUND'
   | 'NOT_FOUND';
 
@@ -108,7 +111,8 @@ export type ConflictCode =
   | 'BID_TOO_LOW'
   | 'AUCTION_CLOSED'
   | 'AUCTION_NOT_STARTED'
-  | 'IDEMPOTENCY_KEY_IN_FLIGHT';
+  | 'IDEMPOTENCY_KEY_IN_FLIGHT'
+  | 'BASKET_UNAVAILABLE';
 
 /** 401: an admin API wants `Authorization: Bearer <ADMIN_TOKEN>`. */
 export class UnauthorizedError extends SpacegridError {

@@ -1,4 +1,5 @@
 import type { IMap } from 'hazelcast-client';
+import type { BasketRecord } from './basket-model.js';
 import type { AuctionAggregate } from './bidding-model.js';
 import type { HazelcastClient } from './grid-client.js';
 import { JsonMap } from './json-map.js';
@@ -28,6 +29,7 @@ export interface GridMaps {
   holds: JsonMap<HoldEntry>;
   auctions: JsonMap<AuctionAggregate>;
   idempotency: JsonMap<IdempotencyRecord>;
+  baskets: JsonMap<BasketRecord>;
   pumpMarks: IMap<string, number>;
   meta: IMap<string, string>;
 }
@@ -45,6 +47,7 @@ export async function openGridMaps(client: HazelcastClient, names: GridNames): P
     holds: await JsonMap.open<HoldEntry>(client, names.holds, { partitionKeyOf: holdPartitionKey }),
     auctions: await JsonMap.open<AuctionAggregate>(client, names.auctions, INDEXED_FIRST),
     idempotency: await JsonMap.open<IdempotencyRecord>(client, names.idempotency),
+    baskets: await JsonMap.open<BasketRecord>(client, names.baskets, { leadingKeys: ['deadline'] }),
     pumpMarks: await client.getMap<string, number>(names.pumpMarks),
     meta: await client.getMap<string, string>(names.meta),
   };
@@ -58,5 +61,7 @@ export async function openGridMaps(client: HazelcastClient, names: GridNames): P
   // The janitor removes what is due by these (a time to live would not do: see grid-janitor.ts).
   await maps.holds.map.addIndex({ type: 'SORTED', attributes: ['retireAt'] });
   await maps.idempotency.map.addIndex({ type: 'SORTED', attributes: ['expiresAt'] });
+  // The basket recovery loop asks for what is due by it (processing-unit/baskets/basket-recovery.ts).
+  await maps.baskets.map.addIndex({ type: 'SORTED', attributes: ['deadline'] });
   return maps;
 }

@@ -19,6 +19,8 @@ export interface GridNames {
   readonly meta: string;
   /** Live processing units (id → base URL), each entry kept alive by its unit's heartbeat. */
   readonly units: string;
+  /** basketId -> BasketRecord: the saga log of each basket (processing-unit/baskets/). */
+  readonly baskets: string;
   /** the BullMQ queue from data pump to data writers. */
   readonly changeQueue: string;
 }
@@ -33,6 +35,7 @@ export function gridNames(namespace: string): GridNames {
     pumpMarks: `${namespace}.pump-marks`,
     meta: `${namespace}.meta`,
     units: `${namespace}.units`,
+    baskets: `${namespace}.baskets`,
     changeQueue: `${namespace}-changes`,
   });
 }

@@ -83,4 +83,5 @@ export const route = {
   section: (sectionKey: string): string => `section:${sectionKey}`,
   event: (eventId: string): string => `event:${eventId}`,
   auction: (auctionId: string): string => `auction:${auctionId}`,
+  basket: (basketId: string): string => `basket:${basketId}`,
 } as const;

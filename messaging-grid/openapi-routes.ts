@@ -3,6 +3,8 @@ import type { ApiErrorCode } from '../common/errors.js';
 import { PurchaseBody } from '../common/ticketing-api-schemas.js';
 import {
   AuctionViewSchema,
+  BasketPurchaseSchema,
+  BasketViewSchema,
   BidListSchema,
   BidViewSchema,
   EventViewSchema,
@@ -49,6 +51,10 @@ export const API_ERRORS: Record<ApiErrorCode, { status: number; meaning: string 
   SECTION_NOT_FOUND: { status: 404, meaning: 'the event has no section with this id' },
   HOLD_NOT_FOUND: { status: 404, meaning: 'no hold with this id in this section' },
   AUCTION_NOT_FOUND: { status: 404, meaning: 'no auction with this id' },
+  BASKET_NOT_FOUND: {
+    status: 404,
+    meaning: 'no basket with this id (a basket refused with BASKET_UNAVAILABLE never existed)',
+  },
   REQUEST_TIMEOUT: {
     status: 408,
     meaning: 'the request line, headers or body did not arrive in time; the connection is closed',
@@ -71,6 +77,13 @@ export const API_ERRORS: Record<ApiErrorCode, { status: number; meaning: string 
     status: 409,
     meaning:
       'a request with this Idempotency-Key is still being worked on (5 s waited), or failed: try again',
+  },
+  BASKET_UNAVAILABLE: {
+    status: 409,
+    meaning:
+      'an item of the basket could not be held, so nothing is held; `details.items` gives each item (in the ' +
+      "request's order) `ok`, the code its hold got (`NOT_ENOUGH_SEATS`, `SEAT_UNAVAILABLE`, or one that said " +
+      'nothing was decided, such as `OVERLOADED` or `UNIT_TIMEOUT`), or `NOT_TRIED`',
   },
   HOLD_EXPIRED: {
     status: 410,
@@ -228,6 +241,52 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: 'Releasing a hold that is already released or expired answers 204 too.',
     answers: { 204: { description: 'Released', schema: null } },
     errors: ['HOLD_NOT_FOUND', 'HOLD_NOT_ACTIVE'],
+  },
+  'POST /baskets': {
+    operationId: 'createBasket',
+    tag: 'ticketing',
+    summary: 'Hold seats in several sections at once: all of them, or none',
+    description:
+      '1 to 10 items, each the body of a hold with its `eventId` and `sectionId` (`quantity` or `seats`, never ' +
+      'both). Every item is held, or nothing is: 409 `BASKET_UNAVAILABLE` with `details.items`. An item refused ' +
+      'as malformed (400) or naming an unknown event or section (404) answers with its code, and ' +
+      "`details.items`; nothing is held then either. `expiresAt` is the earliest of its holds'; items are " +
+      "answered in the request's order. Under an Idempotency-Key, a retry after any failure finds the basket " +
+      'its first attempt made.',
+    answers: { 201: { description: 'Every item held', schema: RefTo(BasketViewSchema) } },
+    errors: ['EVENT_NOT_FOUND', 'SECTION_NOT_FOUND', 'BASKET_UNAVAILABLE'],
+  },
+  'GET /baskets/:basketId': {
+    operationId: 'getBasket',
+    tag: 'ticketing',
+    summary: 'A basket',
+    description:
+      '`status` is HELD, PURCHASED, RELEASED or EXPIRED (at once from `expiresAt` on, without a purchase).',
+    answers: { 200: { description: 'The basket', schema: RefTo(BasketViewSchema) } },
+    errors: ['BASKET_NOT_FOUND'],
+  },
+  'POST /baskets/:basketId/purchase': {
+    operationId: 'purchaseBasket',
+    tag: 'ticketing',
+    summary: 'Buy every hold of a basket, or none',
+    description:
+      'The body is `{}` (or empty). Every hold is bought, or none and every hold is released: 410 ' +
+      '`HOLD_EXPIRED` when a hold expired or has less than a few seconds left (`BASKET_PURCHASE_MARGIN_MS`), ' +
+      '409 `HOLD_NOT_ACTIVE` when one was released. Buying a basket already bought answers 200 with the same orders.',
+    answers: {
+      201: { description: 'Purchased: one order per hold', schema: RefTo(BasketPurchaseSchema) },
+      200: { description: 'Purchased before: the same orders', schema: RefTo(BasketPurchaseSchema) },
+    },
+    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'HOLD_EXPIRED'],
+    optionalBody: PurchaseBody,
+  },
+  'DELETE /baskets/:basketId': {
+    operationId: 'releaseBasket',
+    tag: 'ticketing',
+    summary: 'Release every hold of a basket',
+    description: 'Releasing a basket already released or expired answers 204 too.',
+    answers: { 204: { description: 'Released', schema: null } },
+    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE'],
   },
   'POST /auctions': {
     operationId: 'createAuction',

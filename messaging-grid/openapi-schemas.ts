@@ -4,6 +4,7 @@ import type { ApiErrorCode } from '../common/errors.js';
 import type { ErrorBody } from '../common/http-errors.js';
 import { REQUEST_ID_HEADER } from '../common/request-id.js';
 import type { EventView, HoldView, OrderView, SectionView } from '../common/ticketing-api-schemas.js';
+import type { BasketPurchaseView, BasketView } from '../processing-unit/baskets/basket-schemas.js';
 import type { AuctionView, BidListItem, BidView } from '../processing-unit/bidding/auction-views.js';
 
 /**
@@ -90,6 +91,40 @@ export const OrderViewSchema = Type.Object(
   { $id: 'OrderView', additionalProperties: false },
 );
 
+export const BasketViewSchema = Type.Object(
+  {
+    basketId: Id,
+    customerId: Id,
+    status: StringEnum(['HELD', 'PURCHASED', 'RELEASED', 'EXPIRED'], {
+      description: 'EXPIRED as soon as `expiresAt` has passed without a purchase',
+    }),
+    expiresAt: Time("the earliest of its holds' `expiresAt`"),
+    items: Type.Array(
+      Type.Object(
+        {
+          eventId: Id,
+          sectionId: Id,
+          holdId: Id,
+          quantity: Type.Integer({ minimum: 1, maximum: 100 }),
+          seats: Type.Optional(Type.Array(Id, { description: 'RESERVED sections only: the seats held' })),
+        },
+        { additionalProperties: false },
+      ),
+      { description: "one hold per item, in the request's order" },
+    ),
+  },
+  { $id: 'BasketView', additionalProperties: false },
+);
+
+export const BasketPurchaseSchema = Type.Object(
+  {
+    basketId: Id,
+    status: StringEnum(['PURCHASED']),
+    orders: Type.Array(RefTo(OrderViewSchema), { description: 'one order per hold' }),
+  },
+  { $id: 'BasketPurchase', additionalProperties: false },
+);
+
 const BidderAndAmount = { bidId: Id, bidderId: Id, amount: Money };
 
 export const AuctionViewSchema = Type.Object(
@@ -150,6 +185,8 @@ export const NAMED_SCHEMAS: readonly TSchema[] = [
   EventViewSchema,
   HoldViewSchema,
   OrderViewSchema,
+  BasketViewSchema,
+  BasketPurchaseSchema,
   AuctionViewSchema,
   BidListItemSchema,
   BidViewSchema,
@@ -233,10 +270,12 @@ const schemasMatchAnswers: [
   Exactly<Flat<Static<typeof EventViewSchema>>, Flat<EventView>>,
   Exactly<Flat<Static<typeof HoldViewSchema>>, Flat<HoldView>>,
   Exactly<Flat<Static<typeof OrderViewSchema>>, Flat<OrderView>>,
+  Exactly<Flat<Static<typeof BasketViewSchema>>, Flat<BasketView>>,
+  Exactly<Flat<Static<typeof BasketPurchaseSchema>>, Flat<BasketPurchaseView>>,
   Exactly<Flat<Static<typeof AuctionViewSchema>>, Flat<AuctionView>>,
   Exactly<Flat<Static<typeof BidListItemSchema>>, Flat<BidListItem>>,
   Exactly<Flat<Static<typeof BidViewSchema>>, Flat<BidView>>,
   Exactly<Flat<Static<typeof BidListSchema>>, { bids: BidListItem[] }>,
   Static<ReturnType<typeof errorBodySchema>> extends ErrorBody ? true : false,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void schemasMatchAnswers;

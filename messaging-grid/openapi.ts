@@ -8,6 +8,7 @@ import { API_ERROR_CODES, type ApiErrorCode } from '../common/errors.js';
 import { createHttpServer, type HttpServer } from '../common/http-server.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { registerOpsRoutes } from '../common/ops-routes.js';
+import { registerBasketRoutes } from '../processing-unit/baskets/basket-routes.js';
 import { registerBiddingRoutes } from '../processing-unit/bidding/bidding-routes.js';
 import { registerStreamRoutes } from '../processing-unit/streams/stream-routes.js';
 import { registerTicketingRoutes } from '../processing-unit/ticketing/ticketing-routes.js';
@@ -37,7 +38,12 @@ export const DOCS_PATH = '/docs';
  * process registers: the document describes exactly the routes these register. The one place the
  * grid reads another part's code: the contract it serves is the units' own route schemas, not a copy.
  */
-export const UNIT_ROUTES = [registerTicketingRoutes, registerBiddingRoutes, registerStreamRoutes] as const;
+export const UNIT_ROUTES = [
+  registerTicketingRoutes,
+  registerBasketRoutes,
+  registerBiddingRoutes,
+  registerStreamRoutes,
+] as const;
 
 /**
  * Registers on `app` every route a processing unit serves, with their schemas, and stand-ins for
@@ -46,6 +52,7 @@ export const UNIT_ROUTES = [registerTicketingRoutes, registerBiddingRoutes, regi
 export function registerUnitRoutes(app: HttpServer): void {
   registerOpsRoutes(app, new Registry(), () => ({ ready: true }));
   registerTicketingRoutes(app, unusable('registerTicketingRoutes'), unusable('registerTicketingRoutes'));
+  registerBasketRoutes(app, unusable('registerBasketRoutes'), unusable('registerBasketRoutes'));
   registerBiddingRoutes(app, unusable('registerBiddingRoutes'), unusable('registerBiddingRoutes'));
   registerStreamRoutes(app, unusable('registerStreamRoutes', { log: silentLogger }));
 }

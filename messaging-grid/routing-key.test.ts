@@ -34,6 +34,13 @@ describe('routingKey', () => {
     expect(routingKey('/auctions/lot-7/bids?limit=50')).toBe('auction:lot-7');
   });
 
+  it('routes a basket and everything below it by the basket id', () => {
+    expect(routingKey('/baskets/bkt-1')).toBe('basket:bkt-1');
+    expect(routingKey('/baskets/bkt-1/purchase')).toBe('basket:bkt-1');
+    expect(routingKey('/baskets/bkt-1?x=1')).toBe('basket:bkt-1');
+    expect(routingKey('/baskets/bkt%2D1/purchase')).toBe('basket:bkt-1');
+  });
+
   it('keeps events and auctions with the same id apart', () => {
     expect(routingKey('/events/x')).not.toBe(routingKey('/auctions/x'));
   });
@@ -53,6 +60,10 @@ describe('routingKey', () => {
       '/auctions',
       '/auctions/',
       '/auctions?x=/auctions/a',
+      '/baskets',
+      '/baskets/',
+      '/baskets?x=/baskets/a',
+      '/basketsx/a',
       '/',
       '/healthz',
       '/eventsx/a',

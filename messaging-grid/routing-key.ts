@@ -9,7 +9,9 @@ import { route } from '../common/rendezvous.js';
  * - `/events/{eventId}/sections/{sectionId}` and below: `section:{eventId}.{sectionId}`
  * - `/events/{eventId}`: `event:{eventId}`
  * - `/auctions/{auctionId}` and below: `auction:{auctionId}`
- * - anything else (`POST /events`, `POST /auctions`, unknown paths): `null`, no affinity.
+ * - `/baskets/{basketId}` and below: `basket:{basketId}` (the unit that recovers it, if its
+ *   coordinator dies, is the same one)
+ * - anything else (`POST /events`, `POST /auctions`, `POST /baskets`, unknown paths): `null`, no affinity.
  *
  * The method does not change the key: every route on one aggregate, read or write, shares it.
  * Affinity is for speed only; a path the units will refuse may go anywhere.
@@ -32,6 +34,11 @@ export function routingKey(url: string): string | null {
     const auctionEnd = segmentEnd(url, 10, end);
     if (auctionEnd === 10) return null;
     return route.auction(segment(url, 10, auctionEnd));
+  }
+  if (url.startsWith('/baskets/')) {
+    const basketEnd = segmentEnd(url, 9, end);
+    if (basketEnd === 9) return null;
+    return route.basket(segment(url, 9, basketEnd));
   }
   return null;
 }

@@ -13,6 +13,11 @@ import { ReaderArchive } from './archive-client.js';
 import { DeadlineSweeper } from './deadline-sweeper.js';
 import { GridReadiness } from './grid-readiness.js';
 import { Idempotency } from './idempotency.js';
+import { BasketCoordinator } from './baskets/basket-coordinator.js';
+import { BasketLog } from './baskets/basket-log.js';
+import { basketRecovery } from './baskets/basket-recovery.js';
+import { registerBasketRoutes } from './baskets/basket-routes.js';
+import { SectionCalls } from './baskets/section-calls.js';
 import { registerBiddingRoutes } from './bidding/bidding-routes.js';
 import { registerStreamRoutes } from './streams/stream-routes.js';
 import { BiddingService, type AuctionEngine } from './bidding/bidding-service.js';
@@ -45,6 +50,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
   let readiness: GridReadiness | undefined;
   let marks: PumpMarksView | undefined;
   let sweeper: DeadlineSweeper | undefined;
+  let basketSweeper: DeadlineSweeper | undefined;
   let unitRegistry: UnitRegistry | undefined;
   const engines: Array<{ pending: number; idle(): Promise<void> }> = [];
   const pending = () => engines.reduce((n, e) => n + e.pending, 0);
@@ -115,6 +121,20 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       });
       registerTicketingRoutes(app, ticketing, idempotency);
       registerBiddingRoutes(app, bidding, idempotency);
+      const basketLog = new BasketLog(maps.baskets, config.baskets.retentionMs);
+      const baskets = new BasketCoordinator({
+        log: basketLog,
+        calls: new SectionCalls({
+          rank: (routingKey) => unitRegistry?.rank(routingKey) ?? [],
+          timeoutMs: config.baskets.callTimeoutMs,
+          log: log.child({ module: 'section-calls' }),
+        }),
+        unitId: config.unitId,
+        settings: config.baskets,
+        logger: log.child({ module: 'baskets' }),
+        onSettled: (status) => metrics.baskets.inc({ outcome: status.toLowerCase() }),
+      });
+      registerBasketRoutes(app, baskets, idempotency);
       registerStreamRoutes(app, {
         auctions: maps.auctions,
         sections: maps.sections,
@@ -167,6 +187,17 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
         },
       );
 
+      // Baskets whose coordinator stopped, or whose holds expire, are finished by the unit owning their id.
+      basketSweeper = new DeadlineSweeper(
+        [basketRecovery(basketLog, baskets, () => readiness!.current.ready)],
+        log.child({ module: 'basket-recovery' }),
+        {
+          intervalMs: config.baskets.recoveryIntervalMs,
+          owns: (routingKey) => unitRegistry?.owns(routingKey) ?? true,
+          onSwept: (work, keys) => metrics.swept.inc({ work }, keys),
+        },
+      );
+
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address() as AddressInfo;
       url = `http://${config.host}:${address.port}`;
@@ -178,6 +209,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       );
       await unitRegistry.start();
       sweeper.start();
+      basketSweeper.start();
       log.info({ url }, 'unit listening');
     },
 
@@ -185,6 +217,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       // Stop accepting, let in-flight requests finish (their batches commit), then leave the grid.
       await closeGracefully(app);
       await sweeper?.stop();
+      await basketSweeper?.stop();
       await unitRegistry?.close();
       await Promise.all(engines.map((e) => e.idle()));
       readiness?.stop();

@@ -1,5 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonEnv, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
+import { CommonEnv, ConfigError, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
+
+/** How baskets are coordinated (processing-unit/baskets/): lease, recovery, margins, retention. */
+export interface BasketSettings {
+  leaseMs: number;
+  recoveryIntervalMs: number;
+  purchaseMarginMs: number;
+  retentionMs: number;
+  callTimeoutMs: number;
+}
+
+export const BASKET_DEFAULTS: BasketSettings = Object.freeze({
+  leaseMs: 3_000,
+  recoveryIntervalMs: 1_000,
+  purchaseMarginMs: 5_000,
+  retentionMs: 3_600_000,
+  callTimeoutMs: 8_000,
+});
 
 export const UnitEnv = Type.Object({
   ...CommonEnv,
@@ -17,6 +34,16 @@ export const UnitEnv = Type.Object({
   OUTBOX_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 1000 }),
   /** Backpressure: age of an aggregate's oldest change not yet stored beyond which its writes get 429. */
   OUTBOX_MAX_AGE_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** Baskets: how long a unit may work on one without renewing its claim before recovery takes it over. */
+  BASKET_LEASE_MS: Type.Integer({ minimum: 100, default: BASKET_DEFAULTS.leaseMs }),
+  /** Baskets: how often each unit looks for baskets whose coordinator stopped, or whose holds expire. */
+  BASKET_RECOVERY_INTERVAL_MS: Type.Integer({ minimum: 10, default: BASKET_DEFAULTS.recoveryIntervalMs }),
+  /** Baskets: a purchase needs this long left before the earliest hold expires (more than lease + interval). */
+  BASKET_PURCHASE_MARGIN_MS: Type.Integer({ minimum: 100, default: BASKET_DEFAULTS.purchaseMarginMs }),
+  /** Baskets: how long a one that ended stays readable (and replayable) in the grid. */
+  BASKET_RETENTION_SECONDS: Type.Integer({ minimum: 1, default: BASKET_DEFAULTS.retentionMs / 1000 }),
+  /** Baskets: how long a coordinator waits for the unit owning a section to answer one hold request. */
+  BASKET_CALL_TIMEOUT_MS: Type.Integer({ minimum: 100, default: BASKET_DEFAULTS.callTimeoutMs }),
 });
 
 export interface UnitConfig extends GridConnection {
@@ -29,6 +56,7 @@ export interface UnitConfig extends GridConnection {
   maxInFlight: number;
   maxBatch: number;
   writeBehindBound: { maxEntries: number; maxAgeMs: number };
+  baskets: BasketSettings;
 }
 
 export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
@@ -44,5 +72,27 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
     maxInFlight: env.MAX_IN_FLIGHT,
     maxBatch: env.MAX_BATCH,
     writeBehindBound: Object.freeze({ maxEntries: env.OUTBOX_MAX_ENTRIES, maxAgeMs: env.OUTBOX_MAX_AGE_MS }),
+    baskets: basketSettings({
+      leaseMs: env.BASKET_LEASE_MS,
+      recoveryIntervalMs: env.BASKET_RECOVERY_INTERVAL_MS,
+      purchaseMarginMs: env.BASKET_PURCHASE_MARGIN_MS,
+      retentionMs: env.BASKET_RETENTION_SECONDS * 1000,
+      callTimeoutMs: env.BASKET_CALL_TIMEOUT_MS,
+    }),
   });
+}
+
+/**
+ * Checks the rule across the basket settings: a purchase that passed its margin check must be
+ * finished, by its coordinator or, if that one dies at once, by recovery (a lease plus an interval
+ * later), before the earliest hold expires; so the margin must exceed lease plus interval.
+ */
+export function basketSettings(settings: BasketSettings): BasketSettings {
+  if (settings.purchaseMarginMs <= settings.leaseMs + settings.recoveryIntervalMs) {
+    throw new ConfigError(
+      `BASKET_PURCHASE_MARGIN_MS (${settings.purchaseMarginMs}) must exceed BASKET_LEASE_MS + ` +
+        `BASKET_RECOVERY_INTERVAL_MS (${settings.leaseMs + settings.recoveryIntervalMs})`,
+    );
+  }
+  return Object.freeze({ ...settings });
 }

@@ -45,6 +45,14 @@ export class UnitRegistry {
     return this.table.pick(routingKey) === this.self.url;
   }
 
+  /**
+   * Base URLs of the live units for a routing key, its owner first, then the order to fail over in:
+   * where the messaging grid would send a request about that key, for one unit to ask another.
+   */
+  rank(routingKey: string): string[] {
+    return this.table.rank(routingKey);
+  }
+
   /** Leaves the set at once (the others take this unit's keys over without waiting for the TTL). */
   async close(): Promise<void> {
     clearInterval(this.timer);

@@ -1,5 +1,5 @@
-import { ValidationError } from '../../common/errors.js';
 import type { HttpServer } from '../../common/http-server.js';
+import { requireEmptyBody } from '../http/empty-body.js';
 import { idempotencyKeyOf, replyIdempotently } from '../http/idempotent-reply.js';
 import type { Idempotency } from '../idempotency.js';
 import type { TicketingService } from './ticketing-service.js';
@@ -57,14 +57,7 @@ export function registerTicketingRoutes(
     '/events/:eventId/sections/:sectionId/holds/:holdId/purchase',
     { schema: { params: HoldParams } },
     (request, reply) => {
-      const body = request.body;
-      if (
-        body !== undefined &&
-        body !== null &&
-        (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)
-      ) {
-        throw new ValidationError('the purchase body must be {} (or empty)');
-      }
+      requireEmptyBody(request.body, 'purchase');
       return replyIdempotently(idempotency, request, reply, async () => {
         const { eventId, sectionId, holdId } = request.params;
         const { order, firstTime } = await service.purchase(eventId, sectionId, holdId);

@@ -11,6 +11,7 @@ import { buildReader, type DataReader } from '../../data-reader/build-reader.js'
 import { buildWriter, type DataWriter } from '../../data-writer/build-writer.js';
 import { buildGrid, type Grid } from '../../messaging-grid/build-grid.js';
 import { buildUnit, type Unit } from '../../processing-unit/build-unit.js';
+import { BASKET_DEFAULTS, type BasketSettings } from '../../processing-unit/unit-config.js';
 import { databaseUrl, TEST_REDIS_URL } from './test-env.js';
 
 export interface SystemOptions {
@@ -32,6 +33,8 @@ export interface SystemOptions {
   idempotencyTtlSeconds?: number;
   /** The units' write-behind backpressure bound (default: the units' own defaults). */
   writeBehindBound?: { maxEntries: number; maxAgeMs: number };
+  /** The units' basket settings (default: the units' own defaults). */
+  baskets?: Partial<BasketSettings>;
 }
 
 export interface TestSystem {
@@ -120,6 +123,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
         maxInFlight: 50_000,
         maxBatch: 1000,
         writeBehindBound: options.writeBehindBound ?? { maxEntries: 1000, maxAgeMs: 60_000 },
+        baskets: { ...BASKET_DEFAULTS, ...options.baskets },
       },
       log,
     );
