@@ -68,9 +68,9 @@ export type SettledStatus = 'HELD' | 'PURCHASED' | BasketEnd;
  * heard of the basket, or heard 502/504 and retries with its key), RELEASING finished, PURCHASING
  * carried forward, and a HELD basket past its earliest hold's expiry released whole (a later hold
  * may have a longer time to live: the basket must not stay partly held). A placement still in
- * flight in a live unit when its basket is compensated (a section slower than the call timeout) may
- * land after its release: that hold is then alone until it expires — the hold's time to live is the
- * bound the invariant promises.
+ * flight when its basket is compensated (its coordinator died, or a section was slower than the
+ * call timeout) is asked for again under its key before the release, so when the late copy lands
+ * it finds the key answered and places nothing.
  */
 export class BasketCoordinator {
   private readonly now: () => number;
@@ -207,10 +207,7 @@ export class BasketCoordinator {
     const { basketId, customerId } = lease.record;
     for (const index of canonicalOrder(lease.record.items)) {
       const item = (await lease.write((r) => withItem(r, index, { state: 'PLACING' }))).items[index]!;
-      const result = await this.call(basketId, `hold-${index}`, item, 'POST', holdsPath(item), {
-        body: { customerId, ...(item.seats ? { seats: item.seats } : { quantity: item.quantity }) },
-        idempotencyKey: itemIdempotencyKey(basketId, index),
-      });
+      const result = await this.placeHold(basketId, customerId, item, index, 'hold');
       if (result.kind === 'ok') {
         const { quantity, seats, expiresAt } = result.body as {
           quantity: number;
@@ -236,22 +233,31 @@ export class BasketCoordinator {
     await this.settle(lease, (r) => ({ ...r, status: 'HELD' }));
   }
 
-  /** RELEASING: every hold that may exist released (404: never placed), then the basket's end. */
+  /**
+   * RELEASING: every hold that may exist released, then the basket's end. An item whose placement
+   * was asked for but not seen granted (PLACING, or an answer that decided nothing) may still be on
+   * its way to its section's unit: it is asked for again first, under the same Idempotency-Key, so
+   * the key is answered before it is released and a late copy of the request only replays that
+   * answer instead of placing a hold nobody would release. Refused: nothing to release.
+   */
   private async releaseAll(lease: BasketLease): Promise<void> {
     const record = lease.record;
-    const results = await Promise.all(
-      record.items.map((item, index) =>
-        item.state === 'PENDING'
-          ? null
-          : this.call(
-              record.basketId,
-              `release-${index}`,
-              item,
-              'DELETE',
-              `${holdsPath(item)}/${item.holdId}`,
-            ),
-      ),
-    );
+    const releaseOne = async (item: BasketItemRecord, index: number): Promise<CallResult | null> => {
+      if (item.state === 'PENDING') return null;
+      if (item.state !== 'HELD') {
+        const placed = await this.placeHold(record.basketId, record.customerId, item, index, 'settle');
+        if (placed.kind === 'refused') return null;
+        if (placed.kind === 'unknown') return placed;
+      }
+      return this.call(
+        record.basketId,
+        `release-${index}`,
+        item,
+        'DELETE',
+        `${holdsPath(item)}/${item.holdId}`,
+      );
+    };
+    const results = await Promise.all(record.items.map(releaseOne));
     const open = results.filter(
       (r) => r !== null && r.kind !== 'ok' && !(r.kind === 'refused' && r.code === 'HOLD_NOT_FOUND'),
     );
@@ -326,6 +332,20 @@ export class BasketCoordinator {
       if (hold?.status !== 'HELD') end = 'RELEASED';
     }
     return end;
+  }
+
+  /** Asks the section's unit for the item's hold, under the item's Idempotency-Key (a repeat replays). */
+  private placeHold(
+    basketId: string,
+    customerId: string,
+    item: BasketItemRecord,
+    index: number,
+    step: 'hold' | 'settle',
+  ): Promise<CallResult> {
+    return this.call(basketId, `${step}-${index}`, item, 'POST', holdsPath(item), {
+      body: { customerId, ...(item.seats ? { seats: item.seats } : { quantity: item.quantity }) },
+      idempotencyKey: itemIdempotencyKey(basketId, index),
+    });
   }
 
   private call(

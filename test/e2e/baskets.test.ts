@@ -6,6 +6,7 @@ import { openGridMaps, type GridMaps } from '../../common/grid-maps.js';
 import { silentLogger } from '../../common/logger.js';
 import { gridNames } from '../../common/map-names.js';
 import type { HoldEntry } from '../../common/ticketing-model.js';
+import { itemIdempotencyKey, newBasket } from '../../processing-unit/baskets/basket-rules.js';
 import { spawnPart, type ChildPart } from '../support/child-part.js';
 import { http } from '../support/http.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
@@ -241,6 +242,40 @@ describe('baskets', () => {
       expect((await api('GET', `/baskets/${created.body.basketId}`)).body.status).toBe('EXPIRED');
     },
   );
+
+  it('a hold request that arrives after its basket was compensated places nothing', async () => {
+    // A coordinator wrote PLACING for an item, sent the hold request and died; the request is
+    // still on its way (a slow section unit) when recovery compensates the basket. Its late
+    // arrival must not leave a hold alone until the hold's TTL.
+    await createEvent('bk-late', [{ id: 'a', capacity: 10 }]);
+    const item = { eventId: 'bk-late', sectionId: 'a', quantity: 2 };
+    const now = Date.now();
+    const fresh = newBasket('bkt-late', { customerId: 'c-late', items: [item] }, now);
+    await maps.baskets.putIfAbsent('bkt-late', {
+      ...fresh,
+      items: [{ ...fresh.items[0]!, state: 'PLACING' }],
+      owner: 'unit-that-died',
+      leaseUntil: now - 1,
+      deadline: now - 1,
+    });
+    await waitFor(
+      async () => (await maps.baskets.get('bkt-late'))?.value.status === 'UNAVAILABLE',
+      30_000,
+      'recovery to compensate the basket',
+    );
+    const late = await api(
+      'POST',
+      '/events/bk-late/sections/a/holds',
+      { customerId: 'c-late', quantity: 2 },
+      {
+        'idempotency-key': itemIdempotencyKey('bkt-late', 0),
+      },
+    );
+    expect(late.status).toBe(201);
+    expect(late.body.holdId).toBe(fresh.items[0]!.holdId);
+    expect(heldByCustomer(await gridHolds('bk-late')).get('c-late')).toBeUndefined();
+    expect((await section('bk-late', 'a')).held).toBe(0);
+  });
 
   it('refuses bad input at the door, storing nothing', async () => {
     const before = (await baskets()).length;
