@@ -57,6 +57,12 @@ describe('parseCliArgs', () => {
     expect(load.scenarioOptions).toEqual({ bidders: 50, purchaseRatio: 0 });
   });
 
+  it('reads the basket-rush knobs', () => {
+    const { load } = run(['basket-rush', '--section-capacity', '50', '--release-ratio', '0.2']);
+    expect(load.scenarioOptions).toEqual({ sectionCapacity: 50, releaseRatio: 0.2 });
+    expect(() => parseCliArgs(['basket-rush', '--release-ratio', '2'])).toThrow(/between 0 and 1/);
+  });
+
   it('refuses what it cannot run', () => {
     expect(() => parseCliArgs([])).toThrow(UsageError);
     expect(() => parseCliArgs(['sell-everything'])).toThrow(/unknown scenario/);

@@ -34,7 +34,9 @@ scenario data
   --capacity N              flash-sale: seats of the GA section (100000)
   --seats N                 seat-map: seats of the reserved section (5000)
   --max-quantity N          seats per hold, 1..N (4)
-  --purchase-ratio F        share of granted holds purchased afterwards (0.3)
+  --purchase-ratio F        share of granted holds (basket-rush: baskets) purchased afterwards (0.3)
+  --section-capacity N      basket-rush: seats of each of its 3 GA sections (200)
+  --release-ratio F         basket-rush: share of granted baskets released afterwards (0.3)
   --bidders N               auction-war, auction-watch: distinct bidders (500)
   --watchers N              auction-watch: live-stream watchers of the auction beside the bidders (200)
 
@@ -98,6 +100,8 @@ const STRING_OPTIONS = [
   'seats',
   'max-quantity',
   'purchase-ratio',
+  'section-capacity',
+  'release-ratio',
   'bidders',
   'watchers',
   'database-url',
@@ -154,12 +158,16 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   const seats = integer('seats', str('seats'));
   const maxQuantity = integer('max-quantity', str('max-quantity'));
   const purchaseRatio = fraction('purchase-ratio', str('purchase-ratio'));
+  const sectionCapacity = integer('section-capacity', str('section-capacity'));
+  const releaseRatio = fraction('release-ratio', str('release-ratio'));
   const bidders = integer('bidders', str('bidders'));
   const watchers = integer('watchers', str('watchers'), 0);
   if (capacity !== undefined) scenarioOptions.capacity = capacity;
   if (seats !== undefined) scenarioOptions.seats = seats;
   if (maxQuantity !== undefined) scenarioOptions.maxQuantity = maxQuantity;
   if (purchaseRatio !== undefined) scenarioOptions.purchaseRatio = purchaseRatio;
+  if (sectionCapacity !== undefined) scenarioOptions.sectionCapacity = sectionCapacity;
+  if (releaseRatio !== undefined) scenarioOptions.releaseRatio = releaseRatio;
   if (bidders !== undefined) scenarioOptions.bidders = bidders;
   if (watchers !== undefined) scenarioOptions.watchers = watchers;
 

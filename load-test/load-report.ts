@@ -23,7 +23,7 @@ export interface LoadReport {
   totals: {
     completed: number;
     ok: number;
-    /** Expected business answers: NOT_ENOUGH_SEATS, SEAT_UNAVAILABLE, BID_TOO_LOW. */
+    /** Expected business answers: NOT_ENOUGH_SEATS, SEAT_UNAVAILABLE, BID_TOO_LOW, BASKET_UNAVAILABLE. */
     rejected: number;
     /** 5xx, unexpected 4xx, network errors, timeouts, overflow. */
     errors: number;

@@ -11,12 +11,13 @@ export interface HttpResult {
 
 /**
  * Rejections that are the expected business answer under contention (sold out, seat taken,
- * outbid), not errors.
+ * outbid, a basket's item unavailable), not errors.
  */
 export const BUSINESS_REJECTIONS: ReadonlySet<string> = new Set([
   'NOT_ENOUGH_SEATS',
   'SEAT_UNAVAILABLE',
   'BID_TOO_LOW',
+  'BASKET_UNAVAILABLE',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import { auctionWarScenario } from './auction-war.js';
 import { auctionWatchScenario } from './auction-watch.js';
+import { basketRushScenario } from './basket-rush.js';
 import { browseScenario } from './browse.js';
 import { flashSaleScenario } from './flash-sale.js';
 import { mixedScenario } from './mixed.js';
@@ -12,6 +13,7 @@ export const SCENARIO_NAMES = [
   'browse',
   'auction-war',
   'auction-watch',
+  'basket-rush',
   'mixed',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -35,6 +37,8 @@ export function createScenario(
       return auctionWarScenario(context, options);
     case 'auction-watch':
       return auctionWatchScenario(context, options);
+    case 'basket-rush':
+      return basketRushScenario(context, options);
     case 'mixed':
       return mixedScenario(context, options);
   }

@@ -35,8 +35,12 @@ export interface ScenarioOptions {
   seats: number;
   /** Seats per hold, 1..maxQuantity picked at random. Default 4. */
   maxQuantity: number;
-  /** Share of granted holds that are purchased afterwards, 0..1. Default 0.3. */
+  /** Share of granted holds (basket-rush: baskets) that are purchased afterwards, 0..1. Default 0.3. */
   purchaseRatio: number;
+  /** basket-rush: seats of each of its three GA sections, few so that baskets get refused. Default 200. */
+  sectionCapacity: number;
+  /** basket-rush: share of granted baskets released afterwards (purchases drawn first), 0..1. Default 0.3. */
+  releaseRatio: number;
   /** auction-war: distinct bidder ids. Default 500. */
   bidders: number;
   /** auction-watch: watchers of the auction's live stream beside the bidders. Default 200. */
@@ -48,6 +52,8 @@ export const DEFAULT_SCENARIO_OPTIONS: Readonly<ScenarioOptions> = Object.freeze
   seats: 5_000,
   maxQuantity: 4,
   purchaseRatio: 0.3,
+  sectionCapacity: 200,
+  releaseRatio: 0.3,
   bidders: 500,
   watchers: 200,
 });

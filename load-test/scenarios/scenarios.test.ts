@@ -114,6 +114,54 @@ describe('scenarios', () => {
     await expect(watched.s.setup(watched.api)).rejects.toThrow(/needs the target/);
   });
 
+  it('basket-rush asks for baskets across its three sections, then buys or releases the granted ones', async () => {
+    const { s, api, created, observations } = scenario('basket-rush', {
+      sectionCapacity: 30,
+      purchaseRatio: 0.5,
+      releaseRatio: 0.5,
+    });
+    await s.setup(api);
+    expect(created[0]).toMatchObject({
+      path: '/events',
+      body: {
+        id: 'run1-br',
+        sections: [
+          { id: 'north', capacity: 30 },
+          { id: 'south', capacity: 30 },
+          { id: 'east', capacity: 30 },
+        ],
+      },
+    });
+    const customers = new Set<string>();
+    for (let i = 0; i < 50; i += 1) {
+      const request = s.next();
+      expect(request).toMatchObject({ kind: 'basket', method: 'POST', path: '/baskets' });
+      const body = bodyOf(request) as { customerId: string; items: Array<{ sectionId: string }> };
+      customers.add(body.customerId);
+      expect(body.items.length).toBeGreaterThanOrEqual(2);
+      expect(body.items.length).toBeLessThanOrEqual(4);
+      expect(new Set(body.items.map((item) => item.sectionId)).size).toBe(Math.min(body.items.length, 3));
+      request.onResult!(result(409, { error: { code: 'BASKET_UNAVAILABLE', details: { items: [] } } }), 0, 1);
+    }
+    expect(customers.size).toBe(50);
+    expect(observations.basketsNotGranted).toHaveLength(50);
+
+    const kinds = new Set<string>();
+    for (let i = 0; i < 40; i += 1) {
+      const request = s.next();
+      if (request.kind !== 'basket') {
+        kinds.add(request.kind);
+        continue;
+      }
+      const { items } = bodyOf(request) as { items: Array<Record<string, unknown>> };
+      const views = items.map((item, k) => ({ ...item, holdId: `h-${i}-${k}` }));
+      request.onResult!(result(201, { basketId: `b-${i}`, status: 'HELD', items: views }), 0, 1);
+    }
+    expect(kinds).toEqual(new Set(['basket-purchase', 'basket-release']));
+    expect(observations.baskets.size).toBeGreaterThan(0);
+    expect(observations.holds.size).toBeGreaterThan(observations.baskets.size);
+  });
+
   it('mixed sets up every part and sends all their kinds', async () => {
     const { s, api, created } = scenario('mixed');
     await s.setup(api);

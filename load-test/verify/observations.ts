@@ -16,7 +16,51 @@ export interface ObservedHold {
   seats: string[] | undefined;
   /** `unknown`: a purchase was sent but its answer never came (timeout, network, 5xx). */
   purchase: 'none' | 'confirmed' | 'unknown';
+  /** Released on request (baskets); `unknown` as for `purchase`. */
+  release: 'none' | 'confirmed' | 'unknown';
 }
+
+/** One item of a basket request, as sent. */
+export interface BasketItemRequest {
+  eventId: string;
+  sectionId: string;
+  quantity: number;
+}
+
+/** What was last asked of a granted basket and how it ended: `failed` is a definite refusal. */
+export interface BasketClosing {
+  action: 'purchase' | 'release';
+  outcome: 'confirmed' | 'failed' | 'unknown';
+}
+
+/** A basket answered 201: its items are ordinary holds, also in `Observations.holds`. */
+export interface ObservedBasket {
+  basketId: string;
+  customerId: string;
+  holdIds: string[];
+  closing: BasketClosing | undefined;
+}
+
+/**
+ * A basket request that was not granted: `refused` (any definite answer but 201) must leave
+ * nothing held, except items whose code decided nothing (`undecided`: UNIT_TIMEOUT, OVERLOADED,
+ * …), whose hold a slow unit may still place and leave until it expires (API.md); `unknown` (no
+ * answer, or 5xx) may have been granted whole, or not at all.
+ */
+export interface NotGrantedBasket {
+  customerId: string;
+  answer: 'refused' | 'unknown';
+  items: number;
+  undecided: number;
+}
+
+/** Codes of `details.items` of a refused basket that say the item's hold does not exist. */
+const DECISIVE_ITEM_CODES: ReadonlySet<string> = new Set([
+  'ok',
+  'NOT_TRIED',
+  'NOT_ENOUGH_SEATS',
+  'SEAT_UNAVAILABLE',
+]);
 
 export interface ObservedAuction {
   auctionId: string;
@@ -44,9 +88,19 @@ export const isUnknownOutcome = (result: HttpResult): boolean =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
+const closingOutcome = (result: HttpResult, success: readonly number[]): BasketClosing['outcome'] =>
+  success.includes(result.status) ? 'confirmed' : isUnknownOutcome(result) ? 'unknown' : 'failed';
+
+/** `details.items` of a refused basket: per item `ok`, `NOT_TRIED` or the code its hold got. */
+function itemCodes(body: unknown): string[] {
+  const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
+  const details = error && isRecord(error.details) ? error.details : undefined;
+  return details && Array.isArray(details.items) ? details.items.map(String) : [];
+}
+
 /**
  * What the server told the harness during a run: the data it set up, every 201 hold, every
- * purchase, every accepted bid, and how many requests ended without a known outcome. The
+ * purchase, every basket (granted or not) and what became of it, every accepted bid, and how many requests ended without a known outcome. The
  * invariant checks compare this against the API's views and Postgres.
  */
 export class Observations {
@@ -54,6 +108,9 @@ export class Observations {
   readonly auctions = new Map<string, ObservedAuction>();
   readonly holds = new Map<string, ObservedHold>();
   readonly bids: ObservedBid[] = [];
+  /** Granted baskets, by basketId. */
+  readonly baskets = new Map<string, ObservedBasket>();
+  readonly basketsNotGranted: NotGrantedBasket[] = [];
   /** Per section key: seats asked for by hold requests whose outcome is unknown. */
   readonly unknownHoldQuantity = new Map<string, number>();
   /** Per auction: bids whose outcome is unknown. */
@@ -77,24 +134,36 @@ export class Observations {
     result: HttpResult,
   ): ObservedHold | undefined {
     if (result.status === 201 && isRecord(result.body) && typeof result.body.holdId === 'string') {
-      const body = result.body;
-      const seats = Array.isArray(body.seats) ? body.seats.map(String) : undefined;
-      const hold: ObservedHold = {
-        holdId: body.holdId as string,
-        eventId,
-        sectionId,
-        quantity: typeof body.quantity === 'number' ? body.quantity : (seats?.length ?? requestedQuantity),
-        seats,
-        purchase: 'none',
-      };
-      this.holds.set(hold.holdId, hold);
-      return hold;
+      return this.addHold(eventId, sectionId, requestedQuantity, result.body);
     }
-    if (isUnknownOutcome(result)) {
-      const key = sectionKey(eventId, sectionId);
-      this.unknownHoldQuantity.set(key, (this.unknownHoldQuantity.get(key) ?? 0) + requestedQuantity);
-    }
+    if (isUnknownOutcome(result)) this.addUnknownHoldQuantity(eventId, sectionId, requestedQuantity);
     return undefined;
+  }
+
+  /** A granted hold, from its view (a hold's 201 body, or an item of a basket's). */
+  private addHold(
+    eventId: string,
+    sectionId: string,
+    requestedQuantity: number,
+    body: Record<string, unknown>,
+  ): ObservedHold {
+    const seats = Array.isArray(body.seats) ? body.seats.map(String) : undefined;
+    const hold: ObservedHold = {
+      holdId: String(body.holdId),
+      eventId,
+      sectionId,
+      quantity: typeof body.quantity === 'number' ? body.quantity : (seats?.length ?? requestedQuantity),
+      seats,
+      purchase: 'none',
+      release: 'none',
+    };
+    this.holds.set(hold.holdId, hold);
+    return hold;
+  }
+
+  private addUnknownHoldQuantity(eventId: string, sectionId: string, quantity: number): void {
+    const key = sectionKey(eventId, sectionId);
+    this.unknownHoldQuantity.set(key, (this.unknownHoldQuantity.get(key) ?? 0) + quantity);
   }
 
   purchaseAnswered(holdId: string, result: HttpResult): void {
@@ -102,6 +171,67 @@ export class Observations {
     if (!hold) return;
     if (result.status === 200 || result.status === 201) hold.purchase = 'confirmed';
     else if (isUnknownOutcome(result) && hold.purchase === 'none') hold.purchase = 'unknown';
+  }
+
+  /**
+   * Records the answer to `POST /baskets`; returns the basket when it was granted (201), its
+   * items recorded as holds. Items whose hold may exist without the harness knowing its id
+   * (no answer, or an undecided item code) widen their section's unknown quantity.
+   */
+  basketAnswered(
+    customerId: string,
+    items: readonly BasketItemRequest[],
+    result: HttpResult,
+  ): ObservedBasket | undefined {
+    const body = result.body;
+    if (
+      result.status === 201 &&
+      isRecord(body) &&
+      typeof body.basketId === 'string' &&
+      Array.isArray(body.items)
+    ) {
+      const views = body.items.filter(isRecord);
+      const holdIds = views.map((view, i) => {
+        const asked = items[i];
+        const eventId = typeof view.eventId === 'string' ? view.eventId : (asked?.eventId ?? '');
+        const sectionId = typeof view.sectionId === 'string' ? view.sectionId : (asked?.sectionId ?? '');
+        return this.addHold(eventId, sectionId, asked?.quantity ?? 0, view).holdId;
+      });
+      const basket: ObservedBasket = { basketId: body.basketId, customerId, holdIds, closing: undefined };
+      this.baskets.set(basket.basketId, basket);
+      return basket;
+    }
+    const unknown = isUnknownOutcome(result);
+    const codes = unknown ? [] : itemCodes(body);
+    const undecided = items.filter((_, i) => unknown || !DECISIVE_ITEM_CODES.has(codes[i] ?? 'NOT_TRIED'));
+    for (const item of undecided) this.addUnknownHoldQuantity(item.eventId, item.sectionId, item.quantity);
+    this.basketsNotGranted.push({
+      customerId,
+      answer: unknown ? 'unknown' : 'refused',
+      items: items.length,
+      undecided: unknown ? 0 : undecided.length,
+    });
+    return undefined;
+  }
+
+  /** Records the answer to `POST /baskets/{id}/purchase`: 201 (or 200, a repeat) buys every hold. */
+  basketPurchaseAnswered(basketId: string, result: HttpResult): void {
+    const basket = this.baskets.get(basketId);
+    if (!basket) return;
+    basket.closing = { action: 'purchase', outcome: closingOutcome(result, [200, 201]) };
+    for (const holdId of basket.holdIds) this.purchaseAnswered(holdId, result);
+  }
+
+  /** Records the answer to `DELETE /baskets/{id}`: 204 releases every hold. */
+  basketReleaseAnswered(basketId: string, result: HttpResult): void {
+    const basket = this.baskets.get(basketId);
+    if (!basket) return;
+    const outcome = closingOutcome(result, [204]);
+    basket.closing = { action: 'release', outcome };
+    for (const holdId of basket.holdIds) {
+      const hold = this.holds.get(holdId);
+      if (hold && outcome !== 'failed') hold.release = outcome;
+    }
   }
 
   /** Records the answer to a bid; returns the bid when it was accepted (201). */

@@ -57,6 +57,9 @@ async function readAuctions(db: Queryable, auctions: string[]): Promise<DbAuctio
 export interface DbProgress {
   holds: number;
   purchased: number;
+  /** Seats of the HELD and of the PURCHASED hold rows: the section rows' held and sold, once caught up. */
+  heldSeats: number;
+  soldSeats: number;
   bids: number;
   sections: DbSectionRow[];
   auctions: DbAuctionRow[];
@@ -67,18 +70,24 @@ export async function readDbProgress(db: Queryable, observations: Observations):
   const progress: DbProgress = {
     holds: 0,
     purchased: 0,
+    heldSeats: 0,
+    soldSeats: 0,
     bids: 0,
     sections: await readSections(db, events),
     auctions: await readAuctions(db, auctions),
   };
   if (events.length > 0) {
     const { rows } = await db.query(
-      `SELECT count(*)::int AS holds, count(*) FILTER (WHERE upper(status) = 'PURCHASED')::int AS purchased
+      `SELECT count(*)::int AS holds, count(*) FILTER (WHERE upper(status) = 'PURCHASED')::int AS purchased,
+              coalesce(sum(quantity) FILTER (WHERE upper(status) = 'HELD'), 0)::int AS held_seats,
+              coalesce(sum(quantity) FILTER (WHERE upper(status) = 'PURCHASED'), 0)::int AS sold_seats
          FROM holds WHERE event_id = ANY($1::text[])`,
       [events],
     );
     progress.holds = toNumber(rows[0]?.holds ?? 0);
     progress.purchased = toNumber(rows[0]?.purchased ?? 0);
+    progress.heldSeats = toNumber(rows[0]?.held_seats ?? 0);
+    progress.soldSeats = toNumber(rows[0]?.sold_seats ?? 0);
   }
   if (auctions.length > 0) {
     const { rows } = await db.query(
@@ -101,13 +110,14 @@ export async function readDbSnapshot(db: Queryable, observations: Observations):
   };
   if (events.length > 0) {
     const { rows } = await db.query(
-      'SELECT hold_id, event_id, section_id, quantity, status, seats FROM holds WHERE event_id = ANY($1::text[])',
+      'SELECT hold_id, event_id, section_id, customer_id, quantity, status, seats FROM holds WHERE event_id = ANY($1::text[])',
       [events],
     );
     snapshot.holds = rows.map((r) => ({
       holdId: String(r.hold_id),
       eventId: String(r.event_id),
       sectionId: String(r.section_id),
+      customerId: String(r.customer_id),
       quantity: toNumber(r.quantity),
       status: String(r.status),
       seats: toSeats(r.seats),

@@ -1,3 +1,4 @@
+import { basketsWholeInDb, basketsWholeInGrid, refusedBasketsHoldNothing } from './basket-checks.js';
 import { bidsStrictlyRising } from './bid-checks.js';
 import type { InvariantResult } from './invariant-result.js';
 import { bidsPersisted, gridEqualsDb, holdsPersisted } from './ledger-checks.js';
@@ -20,6 +21,7 @@ export function runInvariantChecks(
     gridAccountsForHolds(observations, grid, nowMs),
     seatsHeldOnce(observations, db, nowMs),
     bidsStrictlyRising(observations, grid, db),
+    basketsWholeInGrid(observations, grid, nowMs),
   ];
   if (db) {
     results.push(
@@ -27,6 +29,8 @@ export function runInvariantChecks(
       holdsPersisted(observations, db),
       bidsPersisted(observations, db),
       gridEqualsDb(observations, grid, db),
+      basketsWholeInDb(observations, db, nowMs),
+      refusedBasketsHoldNothing(observations, db),
     );
   }
   return results;

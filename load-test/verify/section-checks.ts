@@ -71,8 +71,9 @@ export function noOversellInDb(observations: Observations, db: DbSnapshot): Inva
 
 /**
  * The API's held and sold match what clients were told: with no expiry and no other clients,
- * held + sold = the seats of every 201 hold, sold = those of every confirmed purchase; requests
- * that got no answer widen the allowed range by what they asked for.
+ * held + sold = the seats of every 201 hold not released since, sold = those of every confirmed
+ * purchase; requests that got no answer widen the allowed range by what they asked for (a hold
+ * whose release got no answer may or may not still count).
  */
 export function gridAccountsForHolds(
   observations: Observations,
@@ -80,12 +81,15 @@ export function gridAccountsForHolds(
   nowMs: number,
 ): InvariantResult {
   const name = 'API accounts for every granted hold';
-  const expected = new Map<string, { held: number; sold: number; limbo: number }>();
-  for (const key of observations.sections.keys()) expected.set(key, { held: 0, sold: 0, limbo: 0 });
+  const expected = new Map<string, { held: number; sold: number; limbo: number; releasing: number }>();
+  for (const key of observations.sections.keys())
+    expected.set(key, { held: 0, sold: 0, limbo: 0, releasing: 0 });
   for (const hold of observations.holds.values()) {
     const counts = expected.get(sectionKey(hold.eventId, hold.sectionId));
     if (!counts) continue;
-    if (hold.purchase === 'confirmed') counts.sold += hold.quantity;
+    if (hold.release === 'confirmed') continue;
+    if (hold.release === 'unknown') counts.releasing += hold.quantity;
+    else if (hold.purchase === 'confirmed') counts.sold += hold.quantity;
     else if (hold.purchase === 'unknown') counts.limbo += hold.quantity;
     else counts.held += hold.quantity;
   }
@@ -97,7 +101,7 @@ export function gridAccountsForHolds(
     const counts = expected.get(key)!;
     if (!view) continue; // reported by "no oversell (API)"
     checked += 1;
-    const unknown = observations.unknownHoldQuantity.get(key) ?? 0;
+    const unknown = (observations.unknownHoldQuantity.get(key) ?? 0) + counts.releasing;
     const minTotal = counts.held + counts.sold + counts.limbo;
     const total = view.held + view.sold;
     if (total < minTotal || total > minTotal + unknown) {
@@ -117,7 +121,8 @@ export function gridAccountsForHolds(
   );
 }
 
-const ACTIVE = new Set(['HELD', 'PURCHASED', 'CONFIRMED', 'SOLD']);
+/** Hold statuses that keep seats taken. */
+export const ACTIVE_HOLD_STATUSES: ReadonlySet<string> = new Set(['HELD', 'PURCHASED', 'CONFIRMED', 'SOLD']);
 
 function findDoubleSeats(
   holds: Iterable<{
@@ -155,7 +160,9 @@ export function seatsHeldOnce(
   const violations = new Violations();
   const withinTtl = reserved.every((s) => nowMs - observations.loadStartedAt < s.holdTtlSeconds * 1000);
   const told = withinTtl ? findDoubleSeats(observations.holds.values(), 'clients', violations) : 0;
-  const active = (db?.holds ?? []).filter((row: DbHoldRow) => ACTIVE.has(row.status.toUpperCase()));
+  const active = (db?.holds ?? []).filter((row: DbHoldRow) =>
+    ACTIVE_HOLD_STATUSES.has(row.status.toUpperCase()),
+  );
   const stored = findDoubleSeats(active, 'Postgres', violations);
   return violations.result(
     name,

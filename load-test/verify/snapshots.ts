@@ -21,6 +21,11 @@ export interface GridSnapshot {
   sections: Map<string, SectionView>;
   auctions: Map<string, AuctionView>;
   unreadable: string[];
+  /**
+   * The holds of granted baskets, holdId → `status` of GET …/holds/{holdId} (or why it could not
+   * be read). Read once, after Postgres caught up (`read-basket-holds.ts`), not on every poll.
+   */
+  basketHolds?: Map<string, string>;
 }
 
 export interface DbSectionRow {
@@ -35,6 +40,7 @@ export interface DbHoldRow {
   holdId: string;
   eventId: string;
   sectionId: string;
+  customerId: string;
   quantity: number;
   status: string;
   seats: string[] | null;

@@ -4,9 +4,11 @@ import type { HttpClient } from '../http-client.js';
 import { hasCaughtUp } from './has-caught-up.js';
 import { skipped, type InvariantResult } from './invariant-result.js';
 import type { Observations } from './observations.js';
+import { readBasketHolds } from './read-basket-holds.js';
 import { readDbProgress, readDbSnapshot } from './read-db-snapshot.js';
 import { readGridSnapshot } from './read-grid-snapshot.js';
 import { runInvariantChecks } from './run-invariant-checks.js';
+import type { GridSnapshot } from './snapshots.js';
 
 export interface VerifyOptions {
   http: HttpClient;
@@ -38,6 +40,8 @@ const POSTGRES_CHECKS = [
   'every granted hold in Postgres',
   'every accepted bid in Postgres',
   'grid equals Postgres',
+  'every granted basket whole (Postgres)',
+  'no refused basket holds anything (Postgres)',
 ];
 
 /**
@@ -48,9 +52,14 @@ export async function verifyRun(options: VerifyOptions): Promise<InvariantResult
   const { http, observations } = options;
   const started = Date.now();
   let grid = await readGridSnapshot(http, observations);
+  // Holds do not change once the load is over (within their TTL): read once, not on every poll.
+  const withBasketHolds = async (snapshot: GridSnapshot): Promise<GridSnapshot> => ({
+    ...snapshot,
+    basketHolds: await readBasketHolds(http, observations),
+  });
   if (options.postgres === false) {
     return [
-      ...runInvariantChecks(observations, grid, undefined, Date.now()),
+      ...runInvariantChecks(observations, await withBasketHolds(grid), undefined, Date.now()),
       ...POSTGRES_CHECKS.map((name) => skipped(name, 'the target keeps no Postgres (--no-postgres)')),
     ];
   }
@@ -59,7 +68,7 @@ export async function verifyRun(options: VerifyOptions): Promise<InvariantResult
     await client.connect();
   } catch (err) {
     return [
-      ...runInvariantChecks(observations, grid, undefined, Date.now()),
+      ...runInvariantChecks(observations, await withBasketHolds(grid), undefined, Date.now()),
       {
         name: 'Postgres reachable',
         status: 'FAIL',
@@ -79,6 +88,7 @@ export async function verifyRun(options: VerifyOptions): Promise<InvariantResult
     }
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     const db = await readDbSnapshot(client, observations);
+    grid = await withBasketHolds(grid);
     return [
       {
         name: 'Postgres caught up',

@@ -37,6 +37,37 @@ describe('the load scenarios against spacegrid', () => {
     expect(invariants.filter((i) => i.status === 'FAIL')).toEqual([]);
   });
 
+  it('basket-rush: baskets granted and refused, every granted basket whole, no refused one holding', async () => {
+    const report = await runLoad({
+      scenario: 'basket-rush',
+      target: system.gridUrl,
+      model: { type: 'closed', connections: 8 },
+      durationMs: 3_000,
+      databaseUrl: system.databaseUrl,
+      verifyTimeoutMs: 30_000,
+      // Room for a few baskets only (one always fits, a round of users rarely does), so refusals come early;
+      // releases free seats for more grants.
+      scenarioOptions: { sectionCapacity: 20, purchaseRatio: 0.3, releaseRatio: 0.4 },
+    });
+    const baskets = report.byKind.basket!;
+    console.log(
+      `basket-rush: ${baskets.ok} baskets granted, ${baskets.rejected} refused, ` +
+        `${report.byKind['basket-purchase']?.ok ?? 0} bought, ${report.byKind['basket-release']?.ok ?? 0} released`,
+    );
+    expect(report.totals.errors).toBe(0);
+    expect(baskets.ok).toBeGreaterThan(0);
+    expect(baskets.rejected).toBeGreaterThan(0);
+    expect(report.rejectionsByCode.BASKET_UNAVAILABLE).toBeGreaterThan(0);
+    const invariants = report.invariants ?? [];
+    const status = (name: string) => invariants.find((i) => i.name === name)?.status;
+    expect(status('every granted basket whole (API)')).toBe('PASS');
+    expect(status('every granted basket whole (Postgres)')).toBe('PASS');
+    expect(status('no refused basket holds anything (Postgres)')).toBe('PASS');
+    expect(status('no oversell (API)')).toBe('PASS');
+    expect(status('no oversell (Postgres)')).toBe('PASS');
+    expect(invariants.filter((i) => i.status === 'FAIL')).toEqual([]);
+  });
+
   it('auction-watch: watchers beside the bidders see every accepted bid, in order, once', async () => {
     const report = await runLoad({
       scenario: 'auction-watch',
