@@ -8,6 +8,7 @@ import type { WatchedProcess } from './cpu/cpu-sampler.js';
 import { allOf, knownProcesses, processesNamed, spacegridProcesses } from './cpu/watched-processes.js';
 import { parseDuration } from './duration.js';
 import { ensureSpacegrid, setUnitCount, type SpacegridProcess } from './spacegrid-process.js';
+import { stopOnSignals } from './stop-signal.js';
 
 const USAGE = `usage: node dist/load-test/bench-main.js [options]
 
@@ -64,9 +65,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const stop = new AbortController();
-  process.on('SIGINT', () => stop.abort());
-  process.on('SIGTERM', () => stop.abort());
+  const stopped = stopOnSignals();
   const started: ChildServer[] = [];
   let spacegrid: SpacegridProcess | undefined;
   const unitCounts = values.units === undefined ? [] : values.units.split(',').map(Number);
@@ -183,7 +182,7 @@ async function main(): Promise<number> {
       quietWaitMs: parseDuration(values['quiet-wait']),
       reportsDir: values['reports-dir'],
       log: (line) => process.stdout.write(`${line}\n`),
-      signal: stop.signal,
+      signal: stopped,
     });
     process.stdout.write(`written: ${report.files.markdown}\n         ${report.files.json}\n`);
     return 0;

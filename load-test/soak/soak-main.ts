@@ -6,6 +6,7 @@ import { DEFAULT_BENCH_DATABASE_URL, ensureSpacegrid, type SpacegridProcess } fr
 import { runSoak } from './run-soak.js';
 import { formatSoakProgress, renderSoakMarkdown, writeSoakReport } from './soak-report.js';
 import { findSoakTargets } from './soak-targets.js';
+import { stopOnSignals } from '../stop-signal.js';
 
 const USAGE = `usage: node dist/load-test/soak/soak-main.js [options]   (npm run soak -- [options])
 
@@ -88,9 +89,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const stop = new AbortController();
-  process.on('SIGINT', () => stop.abort());
-  process.on('SIGTERM', () => stop.abort());
+  const stopped = stopOnSignals();
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const retentionSec = Math.max(1, Math.round(parseDuration(values.retention) / 1000));
   const token = process.env.ADMIN_TOKEN ?? randomBytes(12).toString('base64url');
@@ -133,7 +132,7 @@ async function main(): Promise<number> {
       closedHoldRetentionSec: started ? retentionSec : null,
       log,
       progress: (sample, runStartedAt) => log(formatSoakProgress(sample, runStartedAt, durationMs)),
-      signal: stop.signal,
+      signal: stopped,
     });
     const markdown = renderSoakMarkdown(report);
     log(`\n${markdown}`);

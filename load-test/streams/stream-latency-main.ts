@@ -6,6 +6,7 @@ import { ensureSpacegrid } from '../spacegrid-process.js';
 import { DEFAULT_DEGRADATION_LIMITS } from './degradation.js';
 import { runStreamBench } from './stream-bench.js';
 import { renderStreamBenchMarkdown } from './stream-bench-table.js';
+import { stopOnSignals } from '../stop-signal.js';
 
 const USAGE = `usage: node dist/load-test/streams/stream-latency-main.js [options]   (npm run bench:streams -- ...)
 
@@ -70,9 +71,7 @@ async function main(): Promise<number> {
   const maxRateDrop = Number(values['max-rate-drop']);
   if (!(maxRateDrop >= 0 && maxRateDrop <= 1)) throw new Error('--max-rate-drop must be between 0 and 1');
 
-  const stop = new AbortController();
-  process.on('SIGINT', () => stop.abort());
-  process.on('SIGTERM', () => stop.abort());
+  const stopped = stopOnSignals();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const env = {
     ...process.env,
@@ -95,7 +94,7 @@ async function main(): Promise<number> {
       quietWaitMs: parseDuration(values['quiet-wait'], 's'),
       reportsDir: values['reports-dir'],
       log,
-      signal: stop.signal,
+      signal: stopped,
     });
     process.stdout.write(`\n${renderStreamBenchMarkdown(report)}`);
     return 0;
