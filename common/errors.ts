@@ -229,9 +229,12 @@ export function socketFailure(err: unknown): { kind: 'unreachable' | 'tls'; why:
   return undefined;
 }
 
-/** The grid kept changing under a batch more times than the retry limit allows. */
-export class ContentionError extends SpacegridError {
+/**
+ * The grid kept changing under a batch more times than the retry limit allows: 429 OVERLOADED with
+ * Retry-After, like every shed request (nothing was done; the same request may be sent again).
+ */
+export class ContentionError extends RetryLaterError {
   constructor(key: string, attempts: number) {
-    super('OVERLOADED', 429, `too much contention on ${key} (${attempts} attempts)`);
+    super('OVERLOADED', `too much contention on ${key} (${attempts} attempts)`, 1);
   }
 }

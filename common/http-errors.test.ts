@@ -7,6 +7,7 @@ import {
   TargetDisconnectedError,
 } from 'hazelcast-client';
 import { describe, expect, it } from 'vitest';
+import { ContentionError } from './errors.js';
 import { createHttpServer } from './http-server.js';
 import { silentLogger } from './logger.js';
 
@@ -19,6 +20,8 @@ describe('grid client failures as HTTP answers', () => {
     ['connection lost mid-operation', new TargetDisconnectedError('lost'), 503, 'GRID_UNAVAILABLE', '1'],
     ['I/O failure', new IOError('io'), 503, 'GRID_UNAVAILABLE', '1'],
     ['operation timed out', new OperationTimeoutError('slow'), 503, 'GRID_UNAVAILABLE', '1'],
+    // Not the client's own error: a key so contended that a batch gave up (API.md: 429 always with Retry-After).
+    ['too much contention on one key', new ContentionError('ev.sec', 20), 429, 'OVERLOADED', '1'],
   ];
 
   it.each(cases)(
