@@ -68,13 +68,20 @@ function basketsWhole(
   );
 }
 
+/** The basket checks' names: each SKIPs when the load made no basket (or refused none). */
+export const BASKET_CHECKS = {
+  wholeInGrid: 'every granted basket whole (API)',
+  wholeInDb: 'every granted basket whole (Postgres)',
+  refusedHoldNothing: 'no refused basket holds anything (Postgres)',
+} as const;
+
 /** Every granted basket is whole as the API shows each of its holds (GET …/holds/{holdId}). */
 export function basketsWholeInGrid(
   observations: Observations,
   grid: GridSnapshot,
   nowMs: number,
 ): InvariantResult {
-  const name = 'every granted basket whole (API)';
+  const name = BASKET_CHECKS.wholeInGrid;
   if (observations.baskets.size > 0 && !grid.basketHolds)
     return skipped(name, "the baskets' holds were not read");
   return basketsWhole(name, observations, (holdId) => grid.basketHolds?.get(holdId), nowMs);
@@ -83,22 +90,18 @@ export function basketsWholeInGrid(
 /** Every granted basket is whole in the `holds` table. */
 export function basketsWholeInDb(observations: Observations, db: DbSnapshot, nowMs: number): InvariantResult {
   const rows = new Map(db.holds.map((row) => [row.holdId, row.status]));
-  return basketsWhole(
-    'every granted basket whole (Postgres)',
-    observations,
-    (holdId) => rows.get(holdId),
-    nowMs,
-  );
+  return basketsWhole(BASKET_CHECKS.wholeInDb, observations, (holdId) => rows.get(holdId), nowMs);
 }
 
 /**
  * No refused basket holds anything, in Postgres: each basket is its own customer, so a customer's
  * active (HELD or PURCHASED) holds are its basket's. A refused basket's customer has none, but for
- * as many as its items whose code decided nothing (a slow unit may still place such a hold and
- * leave it until it expires); an unanswered basket's has none or one per item.
+ * as many as its items whose code decided nothing (the basket's compensation may still be settling
+ * such a hold, asked for again and then released, when the checks run); an unanswered basket's has
+ * none or one per item.
  */
 export function refusedBasketsHoldNothing(observations: Observations, db: DbSnapshot): InvariantResult {
-  const name = 'no refused basket holds anything (Postgres)';
+  const name = BASKET_CHECKS.refusedHoldNothing;
   const notGranted = observations.basketsNotGranted;
   if (notGranted.length === 0) return skipped(name, 'no basket was refused');
   const active = new Map<string, number>();

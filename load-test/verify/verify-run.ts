@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { HttpClient } from '../http-client.js';
+import { BASKET_CHECKS } from './basket-checks.js';
 import { hasCaughtUp } from './has-caught-up.js';
 import { skipped, type InvariantResult } from './invariant-result.js';
 import type { Observations } from './observations.js';
@@ -40,8 +41,8 @@ const POSTGRES_CHECKS = [
   'every granted hold in Postgres',
   'every accepted bid in Postgres',
   'grid equals Postgres',
-  'every granted basket whole (Postgres)',
-  'no refused basket holds anything (Postgres)',
+  BASKET_CHECKS.wholeInDb,
+  BASKET_CHECKS.refusedHoldNothing,
 ];
 
 /**

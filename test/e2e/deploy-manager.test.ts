@@ -1,13 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- admin answers are inspected loosely */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadOptions } from '../../load-test/load-options.js';
-import type { LoadReport } from '../../load-test/load-report.js';
 import { runLoad } from '../../load-test/run-load.js';
 import { alive, pgrep, startManager, type ManagerUnderTest } from '../support/deploy-manager.js';
 import { http } from '../support/http.js';
+import { checksNotPassed } from '../support/load-checks.js';
 import { waitFor } from '../support/system.js';
-
-const failedChecks = (report: LoadReport) => (report.invariants ?? []).filter((r) => r.status !== 'PASS');
 
 /** A load through the messaging grid, with the harness's invariant checks against the manager's Postgres. */
 function load(manager: ManagerUnderTest, options: Partial<LoadOptions> & Pick<LoadOptions, 'scenario'>) {
@@ -166,7 +164,7 @@ describe('the deploy manager', { timeout: 240_000 }, () => {
     expect(steps.at(-1)!.at).toBeLessThan(loadEnded);
     expect(report.totals.completed).toBeGreaterThan(5_000);
     expect(report.totals.errors).toBe(0);
-    expect(failedChecks(report)).toEqual([]);
+    expect(checksNotPassed(report)).toEqual([]);
     expect((report.invariants ?? []).length).toBeGreaterThan(0);
     expect((await manager.status()).units.map((u: any) => u.id)).toEqual(['unit-1', 'unit-2']);
   });
@@ -279,7 +277,7 @@ describe('the deploy manager', { timeout: 240_000 }, () => {
       `member killed under load: back in ${backAt - killedAt} ms; ${report.totals.completed} requests, ` +
         `statuses ${JSON.stringify(report.statusCodes)}, errors ${JSON.stringify(report.errorsByCategory)}`,
     );
-    expect(failedChecks(report)).toEqual([]);
+    expect(checksNotPassed(report)).toEqual([]);
     // The grid kept answering: the last 10 s of the load (after the kill) had answers, not failures.
     const lastSeconds = report.series.filter((p) => p.atMs > report.elapsedMs - 10_000);
     expect(lastSeconds.reduce((n, p) => n + p.ok, 0)).toBeGreaterThan(0);
