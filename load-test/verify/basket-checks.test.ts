@@ -170,6 +170,18 @@ describe('basket invariants', () => {
     ]);
   });
 
+  it('take a 429 that names no item (its coordinator was still at work) as unanswered, not refused', () => {
+    const o = basketRun();
+    const busy = {
+      error: { code: 'OVERLOADED', message: 'basket bkt-1 is still being worked on: try again' },
+    };
+    o.basketAnswered('w', twoItems, answer(429, busy));
+    // The coordinator finished after the answer: the basket is whole, which is allowed.
+    const whole = [row('w1', 'HELD', 'w'), row('w2', 'HELD', 'w')];
+    expect(refusedBasketsHoldNothing(o, db(STATUSES, whole)).status).toBe('PASS');
+    expect(refusedBasketsHoldNothing(o, db(STATUSES, whole.slice(1))).status).toBe('FAIL');
+  });
+
   it('skip when the run made no basket, or the API holds were not read', () => {
     const none = new Observations();
     expect(basketsWholeInGrid(none, grid(), NOW).status).toBe('SKIP');

@@ -42,10 +42,10 @@ export interface ObservedBasket {
 }
 
 /**
- * A basket request that was not granted: `refused` (any definite answer but 201) must leave
+ * A basket request that was not granted: `refused` (an answer naming each item's fate) must leave
  * nothing held, except items whose code decided nothing (`undecided`: UNIT_TIMEOUT, OVERLOADED,
- * …), whose hold a slow unit may still place and leave until it expires (API.md); `unknown` (no
- * answer, or 5xx) may have been granted whole, or not at all.
+ * …), whose hold the basket's compensation may still be settling; `unknown` (no answer, a 5xx, or
+ * a 429 without the items' fate) may have been granted whole, or not at all.
  */
 export interface NotGrantedBasket {
   customerId: string;
@@ -201,8 +201,11 @@ export class Observations {
       this.baskets.set(basket.basketId, basket);
       return basket;
     }
-    const unknown = isUnknownOutcome(result);
-    const codes = unknown ? [] : itemCodes(body);
+    const codes = isUnknownOutcome(result) ? [] : itemCodes(body);
+    // Only an answer that says what became of each item (409 BASKET_UNAVAILABLE, or an item's own
+    // 400/404, with `details.items`) decided the basket. Any other (no answer, a 5xx, a 429 while
+    // its coordinator was still at work) leaves it to end whole or not at all.
+    const unknown = codes.length === 0;
     const undecided = items.filter((_, i) => unknown || !DECISIVE_ITEM_CODES.has(codes[i] ?? 'NOT_TRIED'));
     for (const item of undecided) this.addUnknownHoldQuantity(item.eventId, item.sectionId, item.quantity);
     this.basketsNotGranted.push({
