@@ -56,6 +56,27 @@ interface Member {
 }
 
 /**
+ * What the members say of the cluster. `size` is the most members any member sees (null when none
+ * answered). `safe` is true when every member answered, sees all the others and says no partition
+ * lacks its backup nor waits for a migration; false when one of them says otherwise, or when a
+ * member's JVM is not running (its backups are missing for certain, whatever the others answer);
+ * null when every JVM runs and none has answered yet.
+ */
+export function clusterSafety(
+  members: ReadonlyArray<{ running: boolean; health: MemberHealth | undefined }>,
+): { size: number | null; safe: boolean | null } {
+  const reports = members.flatMap((m) => (m.health ? [m.health] : []));
+  const size = reports.length === 0 ? null : Math.max(...reports.map((h) => h.clusterSize));
+  if (members.some((m) => !m.running)) return { size, safe: false };
+  if (reports.length === 0) return { size, safe: null };
+  const count = members.length;
+  const safe =
+    reports.length === count &&
+    reports.every((h) => h.clusterSafe && h.migrationQueueSize === 0 && h.clusterSize === count);
+  return { size, safe };
+}
+
+/**
  * Starts the cluster's members and keeps them. A member whose JVM exits unexpectedly (a crash,
  * SIGKILL, an OutOfMemoryError) is started again on the same port with the same member list, with
  * a growing pause between failed attempts so one that cannot start does not spin; it rejoins the
@@ -109,19 +130,9 @@ export class MemberSupervisor {
     return this.members.map((m) => ({ ...m.status }));
   }
 
-  /**
-   * From the latest health reports: `size` is the most members any member sees (null when none
-   * answered); `safe` is true when every member answered, sees all the others and says no
-   * partition lacks its backup nor waits for a migration.
-   */
+  /** See `clusterSafety`. */
   cluster(): { size: number | null; safe: boolean | null } {
-    const reports = this.members.flatMap((m) => (m.health ? [m.health] : []));
-    if (reports.length === 0) return { size: null, safe: null };
-    const count = this.members.length;
-    const safe =
-      reports.length === count &&
-      reports.every((h) => h.clusterSafe && h.migrationQueueSize === 0 && h.clusterSize === count);
-    return { size: Math.max(...reports.map((h) => h.clusterSize)), safe };
+    return clusterSafety(this.members.map((m) => ({ running: m.handle !== undefined, health: m.health })));
   }
 
   /** SIGKILLs the member at `address`, as a crash would; it is then restarted like any other. */
