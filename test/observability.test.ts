@@ -5,12 +5,9 @@ import { registerEventLoopUtilization } from '../common/event-loop-utilization.j
 import { createRegistry } from '../common/ops-routes.js';
 import { createPumpMetrics } from '../data-pump/pump-metrics.js';
 import { createWriterMetrics } from '../data-writer/writer-metrics.js';
-import {
-  readGridScrape,
-  readHistogram,
-  readUnitScrape,
-  SCRAPED_METRICS,
-} from '../deploy-manager/live/scrapes.js';
+import { readHistogram } from '../common/metrics/histograms.js';
+import { SCRAPED_METRICS } from '../common/metrics/scraped-metrics.js';
+import { readGridScrape, readUnitScrape } from '../deploy-manager/live/scrapes.js';
 import { createGridMetrics } from '../messaging-grid/grid-metrics.js';
 import { createUnitMetrics } from '../processing-unit/unit-metrics.js';
 

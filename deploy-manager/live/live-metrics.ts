@@ -1,10 +1,14 @@
 import type { Logger } from '../../common/logger.js';
-import { bucketsBetween, histogramQuantile, type Buckets } from './histogram-quantile.js';
+import {
+  bucketsBetween,
+  histogramQuantile,
+  readHistogram,
+  type Buckets,
+} from '../../common/metrics/histograms.js';
+import { SCRAPED_METRICS } from '../../common/metrics/scraped-metrics.js';
 import {
   readGridScrape,
-  readHistogram,
   readUnitScrape,
-  SCRAPED_METRICS,
   counterGrowth,
   trafficBetween,
   type GridScrape,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterGrowth, readGridScrape, readHistogram, readUnitScrape, trafficBetween } from './scrapes.js';
+import { counterGrowth, readGridScrape, readUnitScrape, trafficBetween } from './scrapes.js';
 
 const U1 = 'http://127.0.0.1:8100';
 const U2 = 'http://127.0.0.1:8101';
@@ -83,7 +83,7 @@ describe('scrapes', () => {
     expect(trafficBetween(readGridScrape(page(1), 1000), readGridScrape(page(2), 1000))).toBeNull();
   });
 
-  it('reads a unit’s utilization and commands in flight, and a histogram summed over labels', () => {
+  it('reads a unit’s utilization and commands in flight', () => {
     expect(
       readUnitScrape(
         'spacegrid_event_loop_utilization_ratio{part="processing-unit"} 0.25\nspacegrid_commands_pending 12\n',
@@ -93,14 +93,6 @@ describe('scrapes', () => {
       pending: 12,
     });
     expect(readUnitScrape('other 1\n')).toMatchObject({ utilization: null, pending: null, watchers: null });
-    const text =
-      'lag_bucket{le="0.1",x="a"} 2\nlag_bucket{le="0.1",x="b"} 3\nlag_bucket{le="+Inf",x="a"} 4\nlag_count 4\n';
-    expect(readHistogram(text, 'lag')).toEqual(
-      new Map([
-        [0.1, 5],
-        [Infinity, 4],
-      ]),
-    );
   });
 
   it("reads a unit's watchers (every stream kind), drops and basket outcomes", () => {

@@ -1,5 +1,12 @@
-import { addBuckets, bucketsBetween, histogramQuantile, type Buckets } from './histogram-quantile.js';
-import { parsePrometheusText } from './prometheus-text.js';
+import {
+  addBuckets,
+  bucketBound,
+  bucketsBetween,
+  histogramQuantile,
+  type Buckets,
+} from '../../common/metrics/histograms.js';
+import { parsePrometheusText } from '../../common/metrics/prometheus-text.js';
+import { SCRAPED_METRICS } from '../../common/metrics/scraped-metrics.js';
 
 /** What one scrape of the messaging grid's `/metrics` says, per target unit (`none`: the grid itself). */
 export interface GridScrape {
@@ -29,32 +36,6 @@ export interface Traffic {
   byUnit: Map<string, { requestsPerSecond: number; p99Ms: number | null }>;
 }
 
-/**
- * The metrics the deploy manager reads from the other processes' `/metrics` (the dashboard's and
- * the autoscaler's figures). Their names and labels are a contract with the parts that export
- * them: `test/observability.test.ts` checks these against the parts' own registries.
- */
-export const SCRAPED_METRICS = {
-  /** Messaging grid counter, labels `status_code` and `unit` (the unit's URL; `none`: the grid itself). */
-  gridRequests: 'spacegrid_grid_requests_total',
-  /** Messaging grid histogram, label `unit`. */
-  gridLatency: 'spacegrid_grid_request_duration_seconds',
-  /** Messaging grid gauge. */
-  gridInFlight: 'spacegrid_grid_requests_in_flight',
-  /** Processing unit gauge, 0..1. */
-  unitUtilization: 'spacegrid_event_loop_utilization_ratio',
-  /** Processing unit gauge. */
-  unitPending: 'spacegrid_commands_pending',
-  /** Data writer histogram. */
-  writerLag: 'spacegrid_writer_lag_seconds',
-  /** Processing unit gauge, label `stream`. */
-  unitWatchers: 'spacegrid_stream_watchers',
-  /** Processing unit counter, label `stream`. */
-  unitWatchersDropped: 'spacegrid_stream_watchers_dropped_total',
-  /** Processing unit counter, label `outcome`. */
-  unitBaskets: 'spacegrid_baskets_total',
-} as const;
-
 const GRID_LATENCY_BUCKET = `${SCRAPED_METRICS.gridLatency}_bucket`;
 const GRID_NAMES = new Set<string>([
   SCRAPED_METRICS.gridRequests,
@@ -64,7 +45,6 @@ const GRID_NAMES = new Set<string>([
 
 /** An error for the dashboard: the system failed or shed the request, not the client's own 4xx. */
 const isError = (status: string): boolean => status.startsWith('5') || status === '429';
-const bound = (le: string | undefined): number => (le === '+Inf' ? Infinity : Number(le));
 
 export function readGridScrape(text: string, at: number): GridScrape {
   const byUnit: GridScrape['byUnit'] = new Map();
@@ -80,7 +60,7 @@ export function readGridScrape(text: string, at: number): GridScrape {
     else if (sample.name === SCRAPED_METRICS.gridRequests) {
       of(unit).requests += sample.value;
       if (isError(sample.labels.status_code ?? '')) of(unit).errors += sample.value;
-    } else of(unit).latency.set(bound(sample.labels.le), sample.value);
+    } else of(unit).latency.set(bucketBound(sample.labels.le), sample.value);
   }
   return { at, byUnit, inFlight };
 }
@@ -131,15 +111,6 @@ export function readUnitScrape(text: string): UnitScrape {
 export function counterGrowth(earlier: number | undefined, later: number): number {
   if (earlier === undefined) return 0;
   return later >= earlier ? later - earlier : later;
-}
-
-/** Cumulative buckets of one histogram in a scrape (summed over its label sets). */
-export function readHistogram(text: string, name: string): Buckets {
-  const buckets: Buckets = new Map();
-  const bucketName = `${name}_bucket`;
-  for (const sample of parsePrometheusText(text, (n) => n === bucketName))
-    buckets.set(bound(sample.labels.le), (buckets.get(bound(sample.labels.le)) ?? 0) + sample.value);
-  return buckets;
 }
 
 /** Requests, errors and latency between two scrapes of the grid; null after the grid restarted. */

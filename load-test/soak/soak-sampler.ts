@@ -1,4 +1,4 @@
-import { addBuckets, bucketsBetween, type Buckets } from '../../deploy-manager/live/histogram-quantile.js';
+import { addBuckets, bucketsBetween, type Buckets } from '../../common/metrics/histograms.js';
 import type { ClientFigures, ClientWindow } from './client-window.js';
 import { JstatWatch, probeLiveHeap, type JvmHeap, type LiveHeap } from './jvm-heap.js';
 import type { SoakTargets } from './soak-targets.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsBetween } from '../../deploy-manager/live/histogram-quantile.js';
+import { bucketsBetween } from '../../common/metrics/histograms.js';
 import { readPumpBacklog, readWriterLag, shareAtOrBelow, summarizeLag } from './write-behind-metrics.js';
 
 /** The data writer's lag histogram as it serves it, cumulative counts per bound. */

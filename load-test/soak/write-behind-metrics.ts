@@ -1,6 +1,6 @@
-import { histogramQuantile, type Buckets } from '../../deploy-manager/live/histogram-quantile.js';
-import { parsePrometheusText } from '../../deploy-manager/live/prometheus-text.js';
-import { readHistogram, SCRAPED_METRICS } from '../../deploy-manager/live/scrapes.js';
+import { histogramQuantile, readHistogram, type Buckets } from '../../common/metrics/histograms.js';
+import { parsePrometheusText } from '../../common/metrics/prometheus-text.js';
+import { SCRAPED_METRICS } from '../../common/metrics/scraped-metrics.js';
 
 /** The data pump's gauge of the change queue's jobs, by `state` (read from Redis at each scrape). */
 const QUEUE_JOBS = 'spacegrid_queue_jobs';

@@ -1,4 +1,4 @@
-import type { AuctionPosition } from '../../processing-unit/streams/auction-messages.js';
+import type { AuctionPosition } from '../../common/stream-position.js';
 import { Violations, type InvariantResult } from '../verify/invariant-result.js';
 import type { ObservedBid } from '../verify/observations.js';
 import { comparePositions } from './stream-sequence.js';

@@ -1,7 +1,4 @@
-import {
-  parseAuctionPosition,
-  type AuctionPosition,
-} from '../../processing-unit/streams/auction-messages.js';
+import { parseAuctionPosition, type AuctionPosition } from '../../common/stream-position.js';
 
 /** What one message id was, relative to the one before it on the same stream. */
 export type SequenceStep = 'next' | 'gap' | 'duplicate' | 'unparsable';

@@ -1,7 +1,7 @@
 import { Agent, get, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAuctionPosition } from '../../processing-unit/streams/auction-messages.js';
+import { parseAuctionPosition } from '../../common/stream-position.js';
 import {
   createLatencyHistogram,
   recordLatencyMs,

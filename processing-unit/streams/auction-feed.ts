@@ -1,12 +1,8 @@
 import type { AuctionAggregate } from '../../common/bidding-model.js';
 import type { JsonMap } from '../../common/json-map.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  auctionMessages,
-  auctionSnapshotMessage,
-  type AuctionPosition,
-  type VersionMessages,
-} from './auction-messages.js';
+import type { AuctionPosition } from '../../common/stream-position.js';
+import { auctionMessages, auctionSnapshotMessage, type VersionMessages } from './auction-messages.js';
 import type { Feed } from './shared-feeds.js';
 import type { SseWatcher } from './sse-watcher.js';
 

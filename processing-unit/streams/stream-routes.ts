@@ -10,7 +10,7 @@ import { EventParams } from '../../common/ticketing-api-schemas.js';
 import type { SectionAggregate } from '../../common/ticketing-model.js';
 import { AuctionParams } from '../bidding/bidding-schemas.js';
 import { AuctionFeed } from './auction-feed.js';
-import { parseAuctionPosition } from './auction-messages.js';
+import { parseAuctionPosition } from '../../common/stream-position.js';
 import { EventFeed } from './event-feed.js';
 import { SharedFeeds } from './shared-feeds.js';
 import { lastEventIdOf } from './sse.js';

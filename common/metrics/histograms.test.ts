@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBuckets, bucketsBetween, histogramQuantile } from './histogram-quantile.js';
+import { addBuckets, bucketsBetween, histogramQuantile, readHistogram } from './histograms.js';
 
 const buckets = (entries: Array<[number, number]>) => new Map(entries);
 
@@ -68,6 +68,17 @@ describe('histogram quantiles', () => {
     ).toEqual(
       buckets([
         [0.1, 3],
+        [Infinity, 4],
+      ]),
+    );
+  });
+
+  it('reads a histogram from a scrape, summed over its label sets', () => {
+    const text =
+      'lag_bucket{le="0.1",x="a"} 2\nlag_bucket{le="0.1",x="b"} 3\nlag_bucket{le="+Inf",x="a"} 4\nlag_count 4\n';
+    expect(readHistogram(text, 'lag')).toEqual(
+      new Map([
+        [0.1, 5],
         [Infinity, 4],
       ]),
     );

@@ -1,3 +1,5 @@
+import { parsePrometheusText } from './prometheus-text.js';
+
 /** Cumulative histogram buckets: upper bound (`le`) to the count of observations at or below it. */
 export type Buckets = Map<number, number>;
 
@@ -41,4 +43,19 @@ export function bucketsBetween(earlier: Buckets | undefined, later: Buckets): Bu
 export function addBuckets(into: Buckets, from: Buckets): Buckets {
   for (const [bound, count] of from) into.set(bound, (into.get(bound) ?? 0) + count);
   return into;
+}
+
+/** A bucket's upper bound from its `le` label (`+Inf` included). */
+export const bucketBound = (le: string | undefined): number => (le === '+Inf' ? Infinity : Number(le));
+
+/** Cumulative buckets of one histogram in a scrape (summed over its label sets). */
+export function readHistogram(text: string, name: string): Buckets {
+  const buckets: Buckets = new Map();
+  const bucketName = `${name}_bucket`;
+  for (const sample of parsePrometheusText(text, (n) => n === bucketName))
+    buckets.set(
+      bucketBound(sample.labels.le),
+      (buckets.get(bucketBound(sample.labels.le)) ?? 0) + sample.value,
+    );
+  return buckets;
 }
