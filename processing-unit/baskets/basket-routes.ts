@@ -2,6 +2,7 @@ import { ValidationError } from '../../common/errors.js';
 import type { HttpServer } from '../../common/http-server.js';
 import { requireEmptyBody } from '../http/empty-body.js';
 import { idempotencyKeyOf, replyIdempotently } from '../http/idempotent-reply.js';
+import { asksQuantityOrSeats, QUANTITY_OR_SEATS } from '../ticketing/section-rules.js';
 import type { Idempotency } from '../idempotency.js';
 import type { BasketCoordinator } from './basket-coordinator.js';
 import { BasketBody, BasketParams } from './basket-schemas.js';
@@ -15,10 +16,8 @@ export function registerBasketRoutes(
   app.post('/baskets', { schema: { body: BasketBody } }, (request, reply) => {
     // Refused at the door, before anything is stored: an item is the body of a hold.
     request.body.items.forEach((item, i) => {
-      if ((item.quantity === undefined) === (item.seats === undefined))
-        throw new ValidationError(`items/${i}: give either quantity or seats, not both and not neither`, {
-          field: `items/${i}`,
-        });
+      if (!asksQuantityOrSeats(item))
+        throw new ValidationError(`items/${i}: ${QUANTITY_OR_SEATS}`, { field: `items/${i}` });
     });
     return replyIdempotently(idempotency, request, reply, async () => ({
       status: 201,

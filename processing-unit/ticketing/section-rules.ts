@@ -115,6 +115,11 @@ function placedBefore(state: SectionAggregate, holdId: string, context: SectionC
   );
 }
 
+/** A hold (or a basket's item) asks for a quantity or for seats by id: never both, never neither. */
+export const QUANTITY_OR_SEATS = 'give either quantity or seats, not both and not neither';
+export const asksQuantityOrSeats = (ask: { quantity?: number; seats?: readonly string[] }): boolean =>
+  (ask.quantity === undefined) !== (ask.seats === undefined);
+
 /** Whether a placed hold is what this placement asks for: same customer, and same seats or quantity. */
 export function isSamePlacement(
   hold: Hold,
@@ -144,9 +149,7 @@ function decidePlaceHold(
     }
     return { result: { kind: 'hold', hold: earlier }, events: [] };
   }
-  if ((command.quantity === undefined) === (command.seats === undefined)) {
-    throw new ValidationError('give either quantity or seats, not both and not neither');
-  }
+  if (!asksQuantityOrSeats(command)) throw new ValidationError(QUANTITY_OR_SEATS);
   const requested = command.quantity ?? command.seats?.length ?? 0;
   if (requested < 1 || requested > event.maxSeatsPerHold) {
     throw new ValidationError(`a hold takes 1 to ${event.maxSeatsPerHold} seats in this event`, {
