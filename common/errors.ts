@@ -45,6 +45,7 @@ export const API_ERROR_CODES = [
   'RESTORING',
   'ARCHIVE_UNAVAILABLE',
   'UNIT_TIMEOUT',
+  'BASKET_PENDING',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
@@ -139,6 +140,23 @@ export class HoldExpiredError extends SpacegridError {
 export class IdempotencyKeyReusedError extends SpacegridError {
   constructor(message: string) {
     super('IDEMPOTENCY_KEY_REUSED', 422, message);
+  }
+}
+
+/**
+ * 504: a basket is still being worked on after the wait a request gets (a section slow to answer,
+ * or a coordinator that died and whose lease has not run out): it may still end held or refused,
+ * so nothing can be said yet. Carries the basket's id so that a client without an Idempotency-Key
+ * can look it up.
+ */
+export class BasketPendingError extends SpacegridError {
+  constructor(basketId: string) {
+    super(
+      'BASKET_PENDING',
+      504,
+      `basket ${basketId} is still being worked on and may yet end held or refused: ask GET /baskets/${basketId}, or repeat the request with the same Idempotency-Key`,
+      { details: { basketId } },
+    );
   }
 }
 

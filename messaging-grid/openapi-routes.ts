@@ -130,6 +130,13 @@ export const API_ERRORS: Record<ApiErrorCode, { status: number; meaning: string 
     meaning:
       'what was asked for has left the data grid, and the reader of Postgres cannot be reached: try again',
   },
+  BASKET_PENDING: {
+    status: 504,
+    meaning:
+      'the basket is still being worked on (a section slow to answer, or its coordinator died and recovery has ' +
+      'not finished it yet) and may still end held or refused: `details.basketId` names it; ask for it with GET, ' +
+      'or repeat the request with the same Idempotency-Key',
+  },
   UNIT_TIMEOUT: {
     status: 504,
     meaning:
@@ -254,7 +261,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       "answered in the request's order. Under an Idempotency-Key, a retry after any failure finds the basket " +
       'its first attempt made.',
     answers: { 201: { description: 'Every item held', schema: RefTo(BasketViewSchema) } },
-    errors: ['EVENT_NOT_FOUND', 'SECTION_NOT_FOUND', 'BASKET_UNAVAILABLE'],
+    errors: ['EVENT_NOT_FOUND', 'SECTION_NOT_FOUND', 'BASKET_UNAVAILABLE', 'BASKET_PENDING'],
   },
   'GET /baskets/:basketId': {
     operationId: 'getBasket',
@@ -263,7 +270,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description:
       '`status` is HELD, PURCHASED, RELEASED or EXPIRED (at once from `expiresAt` on, without a purchase).',
     answers: { 200: { description: 'The basket', schema: RefTo(BasketViewSchema) } },
-    errors: ['BASKET_NOT_FOUND'],
+    errors: ['BASKET_NOT_FOUND', 'BASKET_PENDING'],
   },
   'POST /baskets/:basketId/purchase': {
     operationId: 'purchaseBasket',
@@ -277,7 +284,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       201: { description: 'Purchased: one order per hold', schema: RefTo(BasketPurchaseSchema) },
       200: { description: 'Purchased before: the same orders', schema: RefTo(BasketPurchaseSchema) },
     },
-    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'HOLD_EXPIRED'],
+    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'HOLD_EXPIRED', 'BASKET_PENDING'],
     optionalBody: PurchaseBody,
   },
   'DELETE /baskets/:basketId': {
@@ -286,7 +293,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Release every hold of a basket',
     description: 'Releasing a basket already released or expired answers 204 too.',
     answers: { 204: { description: 'Released', schema: null } },
-    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE'],
+    errors: ['BASKET_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'BASKET_PENDING'],
   },
   'POST /auctions': {
     operationId: 'createAuction',

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BasketEnd, BasketItemRecord, BasketRecord } from '../../common/basket-model.js';
-import { ConflictError, NotFoundError, RetryLaterError } from '../../common/errors.js';
+import { BasketPendingError, ConflictError, NotFoundError, RetryLaterError } from '../../common/errors.js';
 import type { Versioned } from '../../common/json-map.js';
 import type { Logger } from '../../common/logger.js';
 import { sectionKey } from '../../common/map-names.js';
@@ -381,8 +381,7 @@ export class BasketCoordinator {
     for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
       const record = (await this.stored(basketId)).value;
       if (!isBusy(record, this.now())) return record;
-      if (this.now() > deadline)
-        throw new RetryLaterError('OVERLOADED', `basket ${basketId} is still being worked on: try again`, 1);
+      if (this.now() > deadline) throw new BasketPendingError(basketId);
       await sleep(delay);
     }
   }

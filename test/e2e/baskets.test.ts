@@ -6,7 +6,11 @@ import { openGridMaps, type GridMaps } from '../../common/grid-maps.js';
 import { silentLogger } from '../../common/logger.js';
 import { gridNames } from '../../common/map-names.js';
 import type { HoldEntry } from '../../common/ticketing-model.js';
-import { itemIdempotencyKey, newBasket } from '../../processing-unit/baskets/basket-rules.js';
+import {
+  idempotentBasketId,
+  itemIdempotencyKey,
+  newBasket,
+} from '../../processing-unit/baskets/basket-rules.js';
 import { spawnPart, type ChildPart } from '../support/child-part.js';
 import { http } from '../support/http.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
@@ -276,6 +280,50 @@ describe('baskets', () => {
     expect(heldByCustomer(await gridHolds('bk-late')).get('c-late')).toBeUndefined();
     expect((await section('bk-late', 'a')).held).toBe(0);
   });
+
+  it(
+    'a basket still being worked on past the wait is 504 BASKET_PENDING with its id: outcome unknown, not shed',
+    { timeout: 60_000 },
+    async () => {
+      // Its coordinator holds a live lease and is still placing (a slow section, say): neither it
+      // nor recovery settles the basket within the ~9 s a request waits. The basket may yet end
+      // held, so "429, nothing done" would be a lie; the client needs the basket's id to look.
+      await createEvent('bk-pending', [{ id: 'a', capacity: 10 }]);
+      const body = {
+        customerId: 'c-pending',
+        items: [{ eventId: 'bk-pending', sectionId: 'a', quantity: 1 }],
+      };
+      const key = 'pending-basket-key';
+      const basketId = idempotentBasketId(key);
+      const now = Date.now();
+      const fresh = newBasket(basketId, body, now);
+      await maps.baskets.putIfAbsent(basketId, {
+        ...fresh,
+        items: [{ ...fresh.items[0]!, state: 'PLACING' }],
+        owner: 'a-slow-unit',
+        leaseUntil: now + 120_000,
+        deadline: now + 120_000,
+      });
+      const answer = await api('POST', '/baskets', body, { 'idempotency-key': key });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(504);
+      expect(answer.body.error.code).toBe('BASKET_PENDING');
+      expect(answer.body.error.details).toEqual({ basketId });
+      expect(answer.headers['retry-after']).toBe('1');
+      const looked = await api('GET', `/baskets/${basketId}`);
+      expect([looked.status, looked.body.error?.code]).toEqual([504, 'BASKET_PENDING']);
+      // Once its coordinator has ended it (its one item refused), the same key answers with the basket.
+      await maps.baskets.set(basketId, {
+        ...fresh,
+        status: 'UNAVAILABLE',
+        items: [{ ...fresh.items[0]!, state: 'REFUSED', code: 'NOT_ENOUGH_SEATS' }],
+        owner: null,
+        leaseUntil: 0,
+      });
+      const again = await api('POST', '/baskets', body, { 'idempotency-key': key });
+      expect([again.status, again.body.error?.code]).toEqual([409, 'BASKET_UNAVAILABLE']);
+      expect(again.body.error.details.items).toEqual(['NOT_ENOUGH_SEATS']);
+    },
+  );
 
   it('refuses bad input at the door, storing nothing', async () => {
     const before = (await baskets()).length;
