@@ -110,4 +110,33 @@ describe('end to end through the messaging grid', () => {
       { order_id: order.body.orderId, hold_id: ga.body.holdId, quantity: 2 },
     ]);
   });
+
+  it('a unit tries a transition on the hold entry it filed, but never trusts it: another unit’s release wins', async () => {
+    // Each unit remembers the entries of the holds it placed and tries a purchase on that value
+    // without reading it first; the compare-and-set must lose when another unit changed the entry.
+    const [placer, other] = system.units.map((u) => u.url) as [string, string];
+    const created = await http('POST', `${placer}/events`, {
+      id: 'remember-2026',
+      name: 'Remembered holds',
+      startsAt: '2026-12-20T18:00:00Z',
+      sections: [{ id: 'main', capacity: 10 }],
+    });
+    expect(created.status).toBe(201);
+    const holds = `/events/remember-2026/sections/main/holds`;
+
+    const released = await http('POST', `${placer}${holds}`, { customerId: 'c-1', quantity: 2 });
+    expect(released.status).toBe(201);
+    expect((await http('DELETE', `${other}${holds}/${released.body.holdId}`)).status).toBe(204);
+    const late = await http('POST', `${placer}${holds}/${released.body.holdId}/purchase`, {});
+    expect([late.status, late.body.error?.code]).toEqual([409, 'HOLD_NOT_ACTIVE']);
+
+    const bought = await http('POST', `${placer}${holds}`, { customerId: 'c-2', quantity: 3 });
+    const order = await http('POST', `${placer}${holds}/${bought.body.holdId}/purchase`, {});
+    expect(order.status).toBe(201);
+    const again = await http('POST', `${other}${holds}/${bought.body.holdId}/purchase`, {});
+    expect([again.status, again.body.orderId]).toEqual([200, order.body.orderId]);
+
+    const section = await http('GET', `${system.gridUrl}/events/remember-2026/sections/main`);
+    expect(section.body).toMatchObject({ held: 0, sold: 3, available: 7 });
+  });
 });
