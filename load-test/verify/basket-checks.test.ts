@@ -170,12 +170,13 @@ describe('basket invariants', () => {
     ]);
   });
 
-  it('take a 429 that names no item (its coordinator was still at work) as unanswered, not refused', () => {
+  it.each([
+    ['504 BASKET_PENDING (its coordinator was still at work)', 504, 'BASKET_PENDING', { basketId: 'bkt-1' }],
+    ['429 that names no item (what units answered before BASKET_PENDING)', 429, 'OVERLOADED', undefined],
+  ])('take a %s as unanswered, not refused', (_name, status, code, details) => {
     const o = basketRun();
-    const busy = {
-      error: { code: 'OVERLOADED', message: 'basket bkt-1 is still being worked on: try again' },
-    };
-    o.basketAnswered('w', twoItems, answer(429, busy));
+    const busy = { error: { code, message: 'basket bkt-1 is still being worked on', details } };
+    o.basketAnswered('w', twoItems, answer(status, busy));
     // The coordinator finished after the answer: the basket is whole, which is allowed.
     const whole = [row('w1', 'HELD', 'w'), row('w2', 'HELD', 'w')];
     expect(refusedBasketsHoldNothing(o, db(STATUSES, whole)).status).toBe('PASS');
