@@ -52,10 +52,9 @@ export const bucketBound = (le: string | undefined): number => (le === '+Inf' ? 
 export function readHistogram(text: string, name: string): Buckets {
   const buckets: Buckets = new Map();
   const bucketName = `${name}_bucket`;
-  for (const sample of parsePrometheusText(text, (n) => n === bucketName))
-    buckets.set(
-      bucketBound(sample.labels.le),
-      (buckets.get(bucketBound(sample.labels.le)) ?? 0) + sample.value,
-    );
+  for (const sample of parsePrometheusText(text, (n) => n === bucketName)) {
+    const bound = bucketBound(sample.labels.le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + sample.value);
+  }
   return buckets;
 }
