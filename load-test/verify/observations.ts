@@ -203,8 +203,8 @@ export class Observations {
     }
     const codes = isUnknownOutcome(result) ? [] : itemCodes(body);
     // Only an answer that says what became of each item (409 BASKET_UNAVAILABLE, or an item's own
-    // 400/404, with `details.items`) decided the basket. Any other (no answer, a 5xx, a 429 while
-    // its coordinator was still at work) leaves it to end whole or not at all.
+    // 400/404, with `details.items`) decided the basket. Any other (no answer, a 5xx such as
+    // 504 BASKET_PENDING while it was still being worked on, a 429) leaves it whole or gone.
     const unknown = codes.length === 0;
     const undecided = items.filter((_, i) => unknown || !DECISIVE_ITEM_CODES.has(codes[i] ?? 'NOT_TRIED'));
     for (const item of undecided) this.addUnknownHoldQuantity(item.eventId, item.sectionId, item.quantity);
