@@ -59,6 +59,7 @@ export function buildPump(config: PumpConfig, rootLog: Logger): DataPump {
         staleMs: config.staleMs,
         sweepIntervalMs: config.sweepIntervalMs,
         confirmIntervalMs: config.confirmIntervalMs,
+        lingerMs: config.lingerMs,
         closedHoldRetentionMs: config.closedHoldRetentionMs,
         gridConnected: () => grid.connected,
       });

@@ -30,6 +30,12 @@ export interface PumpOptions {
   log: Logger;
   /** Keys read from the grid per pass. */
   batchKeys?: number;
+  /**
+   * How long a pass waits once there is something to pump, so that it carries every commit of that
+   * while: one read of each dirty aggregate and one send for all of them, instead of one of each per
+   * commit. A pass that already has `batchKeys` keys does not wait. Default 0 (no wait).
+   */
+  lingerMs?: number;
   /** An outbox entry older than this is re-pumped by the sweeper even if no listener event came. */
   staleMs?: number;
   sweepIntervalMs?: number;
@@ -53,6 +59,8 @@ export interface PumpOptions {
 
 export interface PumpStats {
   jobsPumped: number;
+  /** Passes that read dirty aggregates from the grid (jobs per pass = how much a linger gathers). */
+  passes: number;
   dirtyKeys: number;
   redisUp: boolean;
   lastError: string | null;
@@ -86,9 +94,18 @@ export class OutboxPump {
   private loop: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Closing: passes no longer linger. */
+  private closing = false;
   private wake: (() => void) | undefined;
   private failures = 0;
-  readonly stats: PumpStats = { jobsPumped: 0, dirtyKeys: 0, redisUp: true, lastError: null, lastLagMs: 0 };
+  readonly stats: PumpStats = {
+    jobsPumped: 0,
+    passes: 0,
+    dirtyKeys: 0,
+    redisUp: true,
+    lastError: null,
+    lastLagMs: 0,
+  };
 
   constructor(
     private readonly maps: GridMaps,
@@ -120,6 +137,7 @@ export class OutboxPump {
   /** Pumps until nothing is dirty (bounded by `timeoutMs`), then stops. For a clean shutdown. */
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.stopping) return;
+    this.closing = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.confirmTimer);
     await this.confirming;
@@ -190,6 +208,7 @@ export class OutboxPump {
         continue;
       }
       try {
+        await this.linger();
         await this.pass();
         this.failures = 0;
         if (!this.stats.redisUp)
@@ -220,9 +239,17 @@ export class OutboxPump {
     }
   }
 
+  /** Waits the linger out, unless a pass is already full or the pump is closing. */
+  private async linger(): Promise<void> {
+    const lingerMs = this.options.lingerMs ?? 0;
+    if (lingerMs <= 0 || this.closing || this.pendingKeys() >= (this.options.batchKeys ?? 500)) return;
+    await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  }
+
   /** One pass over (some of) the dirty keys of every aggregate type. */
   private async pass(): Promise<void> {
     const limit = this.options.batchKeys ?? 500;
+    this.stats.passes += 1;
     for (const { aggregate } of PUMPED) {
       const set = this.dirty.get(aggregate)!;
       if (set.size === 0) continue;

@@ -11,6 +11,13 @@ export const PumpEnv = Type.Object({
    * in their aggregate until then, so this sets how large a hot aggregate grows under load.
    */
   PUMP_CONFIRM_INTERVAL_MS: Type.Integer({ minimum: 10, default: 200 }),
+  /**
+   * How long the pump gathers commits before a pass reads them (and sends them as one write to
+   * Redis). Every pass reads each dirty aggregate whole, outbox included; under load a hot section
+   * commits hundreds of times a second, so without a wait the pump, the members and the write-behind
+   * do that work per commit. Adds at most this much to the write-behind's lag.
+   */
+  PUMP_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 20 }),
   /** Age after which an outbox entry is re-pumped by the sweeper (a missed listener event). */
   PUMP_STALE_MS: Type.Integer({ minimum: 10, default: 2000 }),
   /**
@@ -29,6 +36,7 @@ export interface PumpConfig extends GridConnection {
   redisUrl: string;
   sweepIntervalMs: number;
   confirmIntervalMs: number;
+  lingerMs: number;
   staleMs: number;
   closedHoldRetentionMs: number;
   janitorIntervalMs: number;
@@ -42,6 +50,7 @@ export function pumpConfigFromEnv(env: Static<typeof PumpEnv>): PumpConfig {
     redisUrl: env.REDIS_URL,
     sweepIntervalMs: env.PUMP_SWEEP_INTERVAL_MS,
     confirmIntervalMs: env.PUMP_CONFIRM_INTERVAL_MS,
+    lingerMs: env.PUMP_LINGER_MS,
     staleMs: env.PUMP_STALE_MS,
     closedHoldRetentionMs: env.CLOSED_HOLD_RETENTION_SECONDS * 1000,
     janitorIntervalMs: env.GRID_JANITOR_INTERVAL_MS,

@@ -21,6 +21,7 @@ async function scrape(registry: Registry): Promise<Map<string, number>> {
 
 const stats = (over: Partial<PumpStats> = {}): PumpStats => ({
   jobsPumped: 0,
+  passes: 0,
   dirtyKeys: 0,
   redisUp: true,
   lastError: null,
@@ -94,21 +95,24 @@ describe('the data pump metrics', () => {
     expect(names.filter((n) => n.startsWith('spacegrid_queue_jobs'))).toEqual([]);
   });
 
-  it('counts jobs pumped as a counter, and gives the lag in seconds', async () => {
+  it('counts jobs pumped and passes as counters, and gives the lag in seconds', async () => {
     const registry = new Registry();
-    let current = stats({ jobsPumped: 5, lastLagMs: 250, dirtyKeys: 3 });
+    let current = stats({ jobsPumped: 5, passes: 2, lastLagMs: 250, dirtyKeys: 3 });
     createPumpMetrics(registry, { stats: () => current, queue: () => undefined });
     const text = await registry.metrics();
     expect(text).toContain('# TYPE spacegrid_pump_jobs_total counter');
     expect(text).toContain('# TYPE spacegrid_pump_lag_seconds gauge');
     let samples = await scrape(registry);
     expect(samples.get('spacegrid_pump_jobs_total')).toBe(5);
+    expect(samples.get('spacegrid_pump_passes_total')).toBe(2);
+    expect(text).toContain('# TYPE spacegrid_pump_passes_total counter');
     expect(samples.get('spacegrid_pump_lag_seconds')).toBe(0.25);
     expect(samples.get('spacegrid_pump_dirty_keys')).toBe(3);
     expect(samples.get('spacegrid_pump_redis_up')).toBe(1);
-    current = stats({ jobsPumped: 12, redisUp: false });
+    current = stats({ jobsPumped: 12, passes: 3, redisUp: false });
     samples = await scrape(registry);
     expect(samples.get('spacegrid_pump_jobs_total')).toBe(12);
+    expect(samples.get('spacegrid_pump_passes_total')).toBe(3);
     expect(samples.get('spacegrid_pump_redis_up')).toBe(0);
     expect(samples.get('spacegrid_pump_lag_seconds')).toBe(0);
   });

@@ -14,18 +14,27 @@ export function createPumpMetrics(
   registry: Registry,
   sources: { stats(): PumpStats | undefined; queue(): Queue | undefined },
 ): void {
-  let pumpedSoFar = 0;
-  new Counter({
-    name: 'spacegrid_pump_jobs_total',
-    help: 'Change jobs sent to the change queue',
-    registers: [registry],
-    collect() {
-      const pumped = sources.stats()?.jobsPumped;
-      if (pumped === undefined || pumped <= pumpedSoFar) return;
-      this.inc(pumped - pumpedSoFar);
-      pumpedSoFar = pumped;
-    },
-  });
+  /** A counter that follows a running total in the pump's stats. */
+  const total = (name: string, help: string, read: (s: PumpStats) => number) => {
+    let soFar = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = sources.stats();
+        if (stats === undefined || read(stats) <= soFar) return;
+        this.inc(read(stats) - soFar);
+        soFar = read(stats);
+      },
+    });
+  };
+  total('spacegrid_pump_jobs_total', 'Change jobs sent to the change queue', (s) => s.jobsPumped);
+  total(
+    'spacegrid_pump_passes_total',
+    'Passes that read dirty aggregates from the grid (jobs / passes: the commits a pass gathers)',
+    (s) => s.passes,
+  );
   const stat = (name: string, help: string, read: (s: PumpStats) => number) =>
     new Gauge({
       name,

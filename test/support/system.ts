@@ -104,6 +104,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       redisUrl,
       sweepIntervalMs: 200,
       confirmIntervalMs: 200,
+      lingerMs: 20,
       staleMs: 500,
       closedHoldRetentionMs: options.closedHoldRetentionMs ?? 3_600_000,
       janitorIntervalMs: 500,
