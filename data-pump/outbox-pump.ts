@@ -68,6 +68,11 @@ export interface PumpStats {
   lastLagMs: number;
 }
 
+/** A pump's stats before its first pass. */
+export function initialPumpStats(): PumpStats {
+  return { jobsPumped: 0, passes: 0, dirtyKeys: 0, redisUp: true, lastError: null, lastLagMs: 0 };
+}
+
 /**
  * Carries committed changes from the aggregates' outboxes to the change queue. The fast path is
  * an entry listener (the members push "key changed"); the sweeper finds anything the listener
@@ -98,14 +103,7 @@ export class OutboxPump {
   private closing = false;
   private wake: (() => void) | undefined;
   private failures = 0;
-  readonly stats: PumpStats = {
-    jobsPumped: 0,
-    passes: 0,
-    dirtyKeys: 0,
-    redisUp: true,
-    lastError: null,
-    lastLagMs: 0,
-  };
+  readonly stats: PumpStats = initialPumpStats();
 
   constructor(
     private readonly maps: GridMaps,

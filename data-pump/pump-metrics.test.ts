@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedis } from '../common/redis.js';
 import { waitFor } from '../test/support/system.js';
 import { TEST_REDIS_URL } from '../test/support/test-env.js';
-import type { PumpStats } from './outbox-pump.js';
+import { initialPumpStats, type PumpStats } from './outbox-pump.js';
 import { createPumpMetrics } from './pump-metrics.js';
 
 /** `name{labels} value` lines of a scrape, as a map from `name{labels}` to the value. */
@@ -19,15 +19,7 @@ async function scrape(registry: Registry): Promise<Map<string, number>> {
   return samples;
 }
 
-const stats = (over: Partial<PumpStats> = {}): PumpStats => ({
-  jobsPumped: 0,
-  passes: 0,
-  dirtyKeys: 0,
-  redisUp: true,
-  lastError: null,
-  lastLagMs: 0,
-  ...over,
-});
+const stats = (over: Partial<PumpStats> = {}): PumpStats => ({ ...initialPumpStats(), ...over });
 
 describe('the data pump metrics', () => {
   const closing: Array<() => Promise<unknown>> = [];
