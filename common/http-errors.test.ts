@@ -7,9 +7,9 @@ import {
   TargetDisconnectedError,
 } from 'hazelcast-client';
 import { describe, expect, it } from 'vitest';
-import { ContentionError } from './errors.js';
+import { BasketPendingError, ContentionError } from './errors.js';
 import { createHttpServer } from './http-server.js';
-import { silentLogger } from './logger.js';
+import { createRootLogger, silentLogger } from './logger.js';
 
 /** What a unit answers when its grid client fails in each way (the client's own error classes). */
 describe('grid client failures as HTTP answers', () => {
@@ -41,4 +41,24 @@ describe('grid client failures as HTTP answers', () => {
       }
     },
   );
+});
+
+describe('5xx answers in the log', () => {
+  it('say which answer was given: a basket still being worked on is not a dependency failing', async () => {
+    const lines: string[] = [];
+    const log = createRootLogger({ level: 'warn', destination: { write: (line) => lines.push(line) } });
+    const app = createHttpServer({ log });
+    app.get('/pending', async () => {
+      throw new BasketPendingError('b-1');
+    });
+    try {
+      const answer = await app.inject({ method: 'GET', url: '/pending' });
+      expect(answer.statusCode).toBe(504);
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; code?: string });
+      expect(logged.map((entry) => entry.msg)).toEqual(['answered 504 BASKET_PENDING']);
+      expect(logged[0]?.code).toBe('BASKET_PENDING');
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -130,7 +130,11 @@ export function sendError(
   if (error instanceof SpacegridError) {
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.status >= 500 && !(error instanceof RetryLaterError)) {
-      log.warn({ err: error, url: request.url, requestId: request.id }, 'dependency unavailable');
+      // Which answer, not a guess at why: a 504 BASKET_PENDING is work still going on, not a failure.
+      log.warn(
+        { err: error, code: error.code, url: request.url, requestId: request.id },
+        `answered ${error.status} ${error.code}`,
+      );
       void reply.header('retry-after', '1');
     }
     return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
