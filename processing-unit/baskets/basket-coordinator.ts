@@ -85,6 +85,7 @@ export class BasketCoordinator {
   async create(body: BasketBody, idempotencyKey?: string): Promise<BasketView> {
     const basketId = idempotencyKey !== undefined ? idempotentBasketId(idempotencyKey) : newId('bkt');
     const now = this.now();
+    const answerBy = now + this.answerWithinMs();
     const record = {
       ...newBasket(basketId, body, now),
       owner: this.options.unitId,
@@ -94,11 +95,12 @@ export class BasketCoordinator {
     if (existing) {
       // A retry under the same key whose first answer was lost: that basket's answer.
       if (!isSameBasket(existing.value, body)) throw keyReused();
-      return createAnswer(await this.settled(basketId), this.now());
+      return createAnswer(await this.settled(basketId, answerBy), this.now());
     }
     const stored = await this.options.log.get(basketId);
-    if (stored) await this.drive(BasketLease.created(this.options.log, stored, this.leaseOptions));
-    return createAnswer(await this.settled(basketId), this.now());
+    if (stored)
+      await this.driveUntil(BasketLease.created(this.options.log, stored, this.leaseOptions), answerBy);
+    return createAnswer(await this.settled(basketId, answerBy), this.now());
   }
 
   /** `GET /baskets/{id}`. */
@@ -108,10 +110,11 @@ export class BasketCoordinator {
 
   /** `POST /baskets/{id}/purchase`: every hold bought (201, then 200), or none. */
   async purchase(basketId: string): Promise<{ status: number; body: BasketPurchaseView }> {
+    const answerBy = this.now() + this.answerWithinMs();
     for (;;) {
       const stored = await this.stored(basketId);
       if (stored.value.status !== 'HELD' || isBusy(stored.value, this.now()))
-        return purchaseAnswer(await this.settled(basketId), false);
+        return purchaseAnswer(await this.settled(basketId, answerBy), false);
       const lease = await BasketLease.take(this.options.log, stored, (r) => r, this.leaseOptions);
       if (!lease) continue;
       lease.keepAlive();
@@ -125,13 +128,14 @@ export class BasketCoordinator {
       await lease.write((r) =>
         end ? { ...r, status: 'RELEASING', releaseTo: end } : { ...r, status: 'PURCHASING' },
       );
-      const bought = await this.drive(lease);
-      return purchaseAnswer(await this.settled(basketId), bought && !end);
+      const bought = await this.driveUntil(lease, answerBy);
+      return purchaseAnswer(await this.settled(basketId, answerBy), bought && !end);
     }
   }
 
   /** `DELETE /baskets/{id}`: every hold released; 409 once bought. */
   async release(basketId: string): Promise<void> {
+    const answerBy = this.now() + this.answerWithinMs();
     for (;;) {
       const stored = await this.stored(basketId);
       if (stored.value.status === 'HELD' && !isBusy(stored.value, this.now())) {
@@ -142,9 +146,9 @@ export class BasketCoordinator {
           this.leaseOptions,
         );
         if (!lease) continue;
-        await this.drive(lease);
+        await this.driveUntil(lease, answerBy);
       }
-      const settled = await this.settled(basketId);
+      const settled = await this.settled(basketId, answerBy);
       if (settled.status === 'HELD') continue;
       if (settled.status === 'PURCHASED')
         throw new ConflictError('HOLD_NOT_ACTIVE', `basket ${basketId} was purchased and cannot be released`);
@@ -375,15 +379,49 @@ export class BasketCoordinator {
    * The basket once nobody works on it. A step under way is waited for (its coordinator finishes
    * it, or recovery does once the lease runs out), up to about two leases and a recovery pass.
    */
-  private async settled(basketId: string): Promise<BasketRecord> {
-    const { leaseMs, recoveryIntervalMs } = this.options.settings;
-    const deadline = this.now() + 2 * leaseMs + recoveryIntervalMs + 2_000;
+  private async settled(
+    basketId: string,
+    answerBy = this.now() + this.answerWithinMs(),
+  ): Promise<BasketRecord> {
     for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
       const record = (await this.stored(basketId)).value;
       if (!isBusy(record, this.now())) return record;
-      if (this.now() > deadline) throw new BasketPendingError(basketId);
+      if (this.now() > answerBy) throw new BasketPendingError(basketId);
       await sleep(delay);
     }
+  }
+
+  /**
+   * How long a request waits for its basket, counted from the request's start: about two leases
+   * and a recovery pass, so a step that a dead coordinator left is finished by recovery within it.
+   */
+  private answerWithinMs(): number {
+    const { leaseMs, recoveryIntervalMs } = this.options.settings;
+    return 2 * leaseMs + recoveryIntervalMs + 2_000;
+  }
+
+  /**
+   * Drives the basket's step until `answerBy` at most. A step still under way then (a section's
+   * unit slow to answer) goes on under its lease, and the request is answered 504 BASKET_PENDING
+   * with the basket's id rather than outlasting the messaging grid's timeout without it.
+   */
+  private async driveUntil(lease: BasketLease, answerBy: number): Promise<boolean> {
+    const driving = this.drive(lease);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, answerBy - this.now()));
+    });
+    try {
+      const outcome = await Promise.race([driving, late]);
+      if (outcome !== 'late') return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+    const basketId = lease.record.basketId;
+    driving.catch((err: unknown) =>
+      this.options.logger.warn({ err, basketId }, 'a basket step answered as pending failed later'),
+    );
+    throw new BasketPendingError(basketId);
   }
 }
 
