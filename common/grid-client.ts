@@ -192,9 +192,20 @@ function clientConfig(options: GridClientOptions, connectTimeoutMs: number, logg
     },
     customLogger: logger,
     serialization: { jsonStringDeserializationPolicy: JsonStringDeserializationPolicy.NO_DESERIALIZATION },
-    properties: { 'hazelcast.client.statistics.enabled': false },
+    properties: {
+      'hazelcast.client.statistics.enabled': false,
+      // A member that goes silent without closing its connections (frozen, its machine cut off, or a
+      // close the client missed) is given up after this long without a read, not Hazelcast's 60 s:
+      // until then a part would answer /readyz 200 and its calls wait. Pings every 2 s when idle.
+      'hazelcast.client.heartbeat.interval': CLIENT_HEARTBEAT_INTERVAL_MS,
+      'hazelcast.client.heartbeat.timeout': CLIENT_HEARTBEAT_TIMEOUT_MS,
+    },
   };
 }
+
+/** See `clientConfig`: how often an idle client pings each member, and when it gives one up. */
+const CLIENT_HEARTBEAT_INTERVAL_MS = 2_000;
+const CLIENT_HEARTBEAT_TIMEOUT_MS = 15_000;
 
 /** The members (`host:port`, or `host` for Hazelcast's 5701) that take a TCP connection within a second. */
 async function membersAnswering(members: readonly string[]): Promise<string[]> {
