@@ -69,12 +69,17 @@ export class JsonMap<T> {
   }
 
   private encode(value: T): HazelcastJsonValue {
-    if (this.leadingKeys.length === 0) return new HazelcastJsonValue(JSON.stringify(value));
+    return new HazelcastJsonValue(this.encodeJson(value));
+  }
+
+  /** The JSON text of a value as this map stores it: its leading keys first. */
+  encodeJson(value: unknown): string {
+    if (this.leadingKeys.length === 0) return JSON.stringify(value);
     const record = value as Record<string, unknown>;
     const lead: Record<string, unknown> = {};
     for (const key of this.leadingKeys) if (key in record) lead[key] = record[key];
     // Spreading keeps the leading keys' positions: later duplicates only overwrite their values.
-    return new HazelcastJsonValue(JSON.stringify({ ...lead, ...record }));
+    return JSON.stringify({ ...lead, ...record });
   }
 
   get name(): string {
@@ -103,6 +108,15 @@ export class JsonMap<T> {
   ): Promise<HazelcastJsonValue | null> {
     const raw = this.encode(next);
     return (await this.map.replaceIfSame(this.wire(key), expected, raw)) ? raw : null;
+  }
+
+  /** `replaceIfSame` with the new value already encoded (see `encodeJson`). */
+  async replaceRawIfSame(
+    key: string,
+    expected: HazelcastJsonValue,
+    next: HazelcastJsonValue,
+  ): Promise<boolean> {
+    return this.map.replaceIfSame(this.wire(key), expected, next);
   }
 
   /** Creates the entry unless it exists. Returns null when created, or the existing value. */
