@@ -87,4 +87,29 @@ describe('JsonMap on real Hazelcast members', () => {
     expect(a?.raw.toString()).not.toContain('outboxSince');
     expect(await aggregates.keysWhere(Predicates.lessEqual('nextDeadline', 10))).toEqual(['a']);
   });
+
+  it('builds a document from a head and a tail of encoded elements: the same value, leading keys first', async () => {
+    type Agg = { id: string; nextDeadline: number | null; outbox: Array<{ v: number }> };
+    const aggregates = await JsonMap.open<Agg>(client, `${ns}.tails`, { leadingKeys: ['nextDeadline'] });
+    const tail = [{ v: 1 }, { v: 2 }].map((entry) => JSON.stringify(entry));
+    const built = aggregates.encodeWithTail({ id: 't', nextDeadline: 7 }, 'outbox', tail);
+    expect(built.head).toBe('{"nextDeadline":7,"id":"t"}');
+    expect(JSON.parse(built.raw.toString())).toEqual({
+      id: 't',
+      nextDeadline: 7,
+      outbox: [{ v: 1 }, { v: 2 }],
+    });
+    // It is what the members keep: a compare-and-set against it wins, and queries see the head.
+    await aggregates.set('t', { id: 't', nextDeadline: 1, outbox: [] });
+    const stored = (await aggregates.get('t'))!;
+    expect(await aggregates.replaceRawIfSame('t', stored.raw, built.raw)).toBe(true);
+    expect((await aggregates.get('t'))?.value).toEqual({
+      id: 't',
+      nextDeadline: 7,
+      outbox: [{ v: 1 }, { v: 2 }],
+    });
+    expect(await aggregates.keysWhere(Predicates.equal('nextDeadline', 7))).toEqual(['t']);
+    // An empty head and an empty tail still make a document.
+    expect(JSON.parse(aggregates.encodeWithTail({}, 'outbox', []).raw.toString())).toEqual({ outbox: [] });
+  });
 });

@@ -72,8 +72,26 @@ export class JsonMap<T> {
     return new HazelcastJsonValue(this.encodeJson(value));
   }
 
+  /**
+   * A document as this map stores it, built from `head` plus one array attribute written last from
+   * elements already encoded as JSON text: for a value whose largest part changes only at its ends,
+   * so that a writer encodes only what changed. Returns the document and `head`'s own JSON text.
+   */
+  encodeWithTail(
+    head: object,
+    tailKey: string,
+    tail: readonly string[],
+  ): { raw: HazelcastJsonValue; head: string } {
+    const headJson = this.encodeJson(head);
+    const opening = headJson === '{}' ? '{' : `${headJson.slice(0, -1)},`;
+    return {
+      raw: new HazelcastJsonValue(`${opening}${JSON.stringify(tailKey)}:[${tail.join(',')}]}`),
+      head: headJson,
+    };
+  }
+
   /** The JSON text of a value as this map stores it: its leading keys first. */
-  encodeJson(value: unknown): string {
+  private encodeJson(value: unknown): string {
     if (this.leadingKeys.length === 0) return JSON.stringify(value);
     const record = value as Record<string, unknown>;
     const lead: Record<string, unknown> = {};
@@ -107,10 +125,10 @@ export class JsonMap<T> {
     next: T,
   ): Promise<HazelcastJsonValue | null> {
     const raw = this.encode(next);
-    return (await this.map.replaceIfSame(this.wire(key), expected, raw)) ? raw : null;
+    return (await this.replaceRawIfSame(key, expected, raw)) ? raw : null;
   }
 
-  /** `replaceIfSame` with the new value already encoded (see `encodeJson`). */
+  /** `replaceIfSame` with the new value already encoded (see `encodeWithTail`). */
   async replaceRawIfSame(
     key: string,
     expected: HazelcastJsonValue,

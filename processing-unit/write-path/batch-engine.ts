@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent } from '../../common/change-record.js';
 import { ContentionError, RetryLaterError, SpacegridError } from '../../common/errors.js';
-import { HazelcastJsonValue } from 'hazelcast-client';
 import type { JsonMap, Versioned } from '../../common/json-map.js';
 import type { Logger } from '../../common/logger.js';
 import { appendOutbox, trimOutbox, type GridAggregate, type OutboxEntry } from '../../common/outbox.js';
@@ -68,8 +67,8 @@ type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
  * the outbox's entries. Under load a hot section's outbox is nearly all of its 100-200 KB and
  * changes only at its ends, so a batch parses the small part and re-encodes only its new entry.
  */
-interface Committed<Snap> {
-  raw: HazelcastJsonValue;
+interface Committed<S, Snap> {
+  raw: Versioned<S>['raw'];
   head: string;
   outbox: Array<OutboxEntry<Snap>>;
 }
@@ -105,7 +104,7 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
    * only writer of its keys, so a batch starts from here instead of reading the grid: one round
    * trip per batch instead of two. A stale entry only costs a failed compare-and-set and a re-read.
    */
-  private readonly lastCommitted = new Map<string, Committed<Snap>>();
+  private readonly lastCommitted = new Map<string, Committed<S, Snap>>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -287,19 +286,12 @@ export class BatchEngine<S extends GridAggregate<Snap>, C, R, Ctx, Snap> {
   }
 
   /** The document for the grid: the aggregate without its outbox, then the outbox, entry by entry. */
-  private encode(state: S): Committed<Snap> {
+  private encode(state: S): Committed<S, Snap> {
     const { outbox, ...rest } = state;
-    const head = this.map.encodeJson(rest);
-    const entries = outbox.map(encodeEntry).join(',');
-    const body = head === '{}' ? '' : `${head.slice(0, -1)},`;
-    return {
-      raw: new HazelcastJsonValue(`${body.length > 0 ? body : '{'}"outbox":[${entries}]}`),
-      head,
-      outbox,
-    };
+    return { ...this.map.encodeWithTail(rest, 'outbox', outbox.map(encodeEntry)), outbox };
   }
 
-  private remember(key: string, committed: Committed<Snap>): void {
+  private remember(key: string, committed: Committed<S, Snap>): void {
     this.lastCommitted.delete(key);
     this.lastCommitted.set(key, committed);
     if (this.lastCommitted.size > 10_000) this.lastCommitted.delete(this.lastCommitted.keys().next().value!);
