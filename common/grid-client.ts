@@ -175,6 +175,10 @@ export async function openGridLink(options: GridClientOptions): Promise<GridLink
   return link;
 }
 
+/** How often an idle client pings each member, and when it gives one up. */
+const CLIENT_HEARTBEAT_INTERVAL_MS = 2_000;
+const CLIENT_HEARTBEAT_TIMEOUT_MS = 15_000;
+
 function clientConfig(options: GridClientOptions, connectTimeoutMs: number, logger: ILogger): ClientConfig {
   return {
     clusterName: options.clusterName,
@@ -202,10 +206,6 @@ function clientConfig(options: GridClientOptions, connectTimeoutMs: number, logg
     },
   };
 }
-
-/** See `clientConfig`: how often an idle client pings each member, and when it gives one up. */
-const CLIENT_HEARTBEAT_INTERVAL_MS = 2_000;
-const CLIENT_HEARTBEAT_TIMEOUT_MS = 15_000;
 
 /** The members (`host:port`, or `host` for Hazelcast's 5701) that take a TCP connection within a second. */
 async function membersAnswering(members: readonly string[]): Promise<string[]> {

@@ -23,9 +23,10 @@ export function createPumpMetrics(
       registers: [registry],
       collect() {
         const stats = sources.stats();
-        if (stats === undefined || read(stats) <= soFar) return;
-        this.inc(read(stats) - soFar);
-        soFar = read(stats);
+        const now = stats === undefined ? soFar : read(stats);
+        if (now <= soFar) return;
+        this.inc(now - soFar);
+        soFar = now;
       },
     });
   };
