@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonEnv, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
+import { DEFAULT_CONFIRM_INTERVAL_MS } from './outbox-pump.js';
 
 export const PumpEnv = Type.Object({
   ...CommonEnv,
@@ -8,9 +9,10 @@ export const PumpEnv = Type.Object({
   PUMP_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   /**
    * How often the pump asks Redis which of its jobs the writers have committed. Outbox entries stay
-   * in their aggregate until then, so this sets how large a hot aggregate grows under load.
+   * in their aggregate until then, so this sets how large a hot aggregate grows under load, and a
+   * unit writes its aggregate whole with every batch.
    */
-  PUMP_CONFIRM_INTERVAL_MS: Type.Integer({ minimum: 10, default: 200 }),
+  PUMP_CONFIRM_INTERVAL_MS: Type.Integer({ minimum: 10, default: DEFAULT_CONFIRM_INTERVAL_MS }),
   /**
    * How long the pump gathers commits before a pass reads them (and sends them as one write to
    * Redis). Every pass reads each dirty aggregate whole, outbox included; under load a hot section

@@ -103,7 +103,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       ...common,
       redisUrl,
       sweepIntervalMs: 200,
-      confirmIntervalMs: 200,
+      confirmIntervalMs: 50,
       lingerMs: 20,
       staleMs: 500,
       closedHoldRetentionMs: options.closedHoldRetentionMs ?? 3_600_000,
