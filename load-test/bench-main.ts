@@ -28,6 +28,8 @@ and writes <ISO time>-bench.md/.json into the reports folder. Stops what it star
   --round-duration 10s          per target and round
   --connections N               closed model users (64)
   --warmup 60s                  unmeasured run per target first: the members' JIT needs about a minute (0 skips)
+  --warmup-sections N           flash sales the warm-up runs at once, each its own event, so that every
+                                unit and Hazelcast member owns some and warms up (16)
   --quiet-wait 30s              longest wait for a quiet machine before each run (0 skips)
   --baseline-database-url URL   (default postgres://postgres@127.0.0.1:5432/spacegrid_baseline,
                                 dropped first so both designs start empty; another URL is kept)
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
       'round-duration': { type: 'string', default: '10s' },
       connections: { type: 'string', default: '64' },
       warmup: { type: 'string', default: '60s' },
+      'warmup-sections': { type: 'string', default: '16' },
       'quiet-wait': { type: 'string', default: '30s' },
       'baseline-database-url': {
         type: 'string',
@@ -71,6 +74,9 @@ async function main(): Promise<number> {
   const unitCounts = values.units === undefined ? [] : values.units.split(',').map(Number);
   if (unitCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
     throw new Error(`--units wants unit counts 1..64 separated by commas, not ${values.units}`);
+  const warmupSections = Number(values['warmup-sections']);
+  if (!Number.isInteger(warmupSections) || warmupSections < 1 || warmupSections > 256)
+    throw new Error(`--warmup-sections wants a whole number 1..256, not ${values['warmup-sections']}`);
   // A token for the admin API of the spacegrid the benchmark may start (kept if one is given).
   const env = {
     ...process.env,
@@ -179,6 +185,7 @@ async function main(): Promise<number> {
       roundDurationMs: parseDuration(values['round-duration']),
       connections: Number(values.connections),
       warmupMs: parseDuration(values.warmup),
+      warmupSections,
       quietWaitMs: parseDuration(values['quiet-wait']),
       reportsDir: values['reports-dir'],
       log: (line) => process.stdout.write(`${line}\n`),

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +179,69 @@ describe('runBench with the Redis + Lua row and CPU per hold', () => {
       expect(report.markdown).toContain('### Redis + Lua');
     } finally {
       await Promise.all(servers.map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the warm-up', () => {
+  it('runs several flash sales at once, each on its own event, so every owner of a section warms up', async () => {
+    // A target that answers like the no-op server and notes, per event, when its holds arrived.
+    const holdsAt = new Map<string, number[]>();
+    const created: string[] = [];
+    const recorder = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const json = (status: number, value: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(value));
+        };
+        const hold = /^\/events\/([^/]+)\/sections\/[^/]+\/holds$/.exec(req.url ?? '');
+        if (req.method === 'POST' && req.url === '/events') {
+          const { id } = JSON.parse(body) as { id: string };
+          created.push(id);
+          json(201, { id });
+        } else if (req.method === 'POST' && hold) {
+          const times = holdsAt.get(hold[1]!) ?? [];
+          times.push(performance.now());
+          holdsAt.set(hold[1]!, times);
+          json(201, { holdId: `h${times.length}`, quantity: 1, status: 'HELD' });
+        } else {
+          json(200, { status: 'ok' });
+        }
+      });
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const spacegrid = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+    const noop = buildNoopServer();
+    const baseline = await noop.start();
+    const dir = await mkdtemp(join(tmpdir(), 'bench-warmup-'));
+    const lines: string[] = [];
+    try {
+      await runBench({
+        targets: { spacegrid, baseline, ceiling: baseline },
+        rounds: 1,
+        roundDurationMs: 200,
+        warmupMs: 400,
+        warmupSections: 4,
+        quietWaitMs: 0,
+        connections: 8,
+        reportsDir: dir,
+        log: (line) => lines.push(line),
+      });
+      // Four warm-up events and the round's own, each with holds.
+      expect(new Set(created).size).toBe(5);
+      expect(created.every((id) => (holdsAt.get(id)?.length ?? 0) > 0)).toBe(true);
+      // The warm-up's four ran at the same time: each one's holds began before any other's ended.
+      const warmups = created.slice(0, 4).map((id) => holdsAt.get(id)!);
+      const lastStart = Math.max(...warmups.map((times) => times[0]!));
+      const firstEnd = Math.min(...warmups.map((times) => times.at(-1)!));
+      expect(lastStart).toBeLessThan(firstEnd);
+      expect(lines).toContain(`warm-up: spacegrid (${spacegrid}) 0.4 s, 4 sections at once`);
+    } finally {
+      await noop.close();
+      await new Promise((resolve) => recorder.close(resolve));
       await rm(dir, { recursive: true, force: true });
     }
   });
