@@ -54,7 +54,7 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
   let unitRegistry: UnitRegistry | undefined;
   const engines: Array<{ pending: number; idle(): Promise<void> }> = [];
   const pending = () => engines.reduce((n, e) => n + e.pending, 0);
-  const metrics = createUnitMetrics(registry, pending);
+  const metrics = createUnitMetrics(registry, pending, () => unitRegistry?.size ?? 0);
   const utilization = registerEventLoopUtilization(registry);
   let url = '';
 

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What an operator watches on a unit: requests, batch sizes (group commit at work), CAS retries. */
-export function createUnitMetrics(registry: Registry, pending: () => number) {
+export function createUnitMetrics(registry: Registry, pending: () => number, liveUnits: () => number) {
   return {
     requests: new Counter({
       name: 'spacegrid_http_requests_total',
@@ -66,6 +66,14 @@ export function createUnitMetrics(registry: Registry, pending: () => number) {
       registers: [registry],
       collect() {
         this.set(pending());
+      },
+    }),
+    liveUnits: new Gauge({
+      name: 'spacegrid_live_units',
+      help: 'Live processing units as this unit sees them, itself included (re-read every heartbeat); units that disagree share time-driven work and route calls to each other differently until they agree',
+      registers: [registry],
+      collect() {
+        this.set(liveUnits());
       },
     }),
   };

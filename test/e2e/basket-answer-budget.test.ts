@@ -6,7 +6,14 @@ import { silentLogger } from '../../common/logger.js';
 import { gridNames, sectionKey } from '../../common/map-names.js';
 import { rank, route } from '../../common/rendezvous.js';
 import { http } from '../support/http.js';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { startSystem, waitFor, type TestSystem } from '../support/system.js';
+
+/** The live units a unit sees, from its own /metrics. */
+async function liveUnitsSeenBy(unitUrl: string): Promise<number | undefined> {
+  const text = await (await fetch(`${unitUrl}/metrics`)).text();
+  const line = /^spacegrid_live_units(?:\{[^}]*\})? (\d+)$/m.exec(text);
+  return line ? Number(line[1]) : undefined;
+}
 
 /**
  * A basket whose own placing stalls (the unit that owns a section accepts the call and never
@@ -70,8 +77,15 @@ describe('a basket whose placing stalls', () => {
       sections: [{ id: sectionId, capacity: 10 }],
     });
     expect(created.status).toBe(201);
-    // Units re-read the live set at every heartbeat (1 s): three of them have met the silent unit.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Units re-read the live set at every heartbeat (1 s): wait until both real ones count three.
+    await waitFor(
+      async () => {
+        const counts = await Promise.all(system.unitUrls.map((url) => liveUnitsSeenBy(url)));
+        return counts.every((count) => count === 3);
+      },
+      30_000,
+      'both units see the silent unit among the live ones (spacegrid_live_units 3)',
+    );
 
     const answer = await api(
       'POST',
