@@ -22,7 +22,11 @@ afterAll(() => stops.forEach((s) => s.stop()));
 /** Every process's registry, as each part builds it (metrics only: nothing connects anywhere). */
 function registries(): Record<string, Registry> {
   const unit = createRegistry('processing-unit');
-  createUnitMetrics(unit, () => 0, () => 0);
+  createUnitMetrics(
+    unit,
+    () => 0,
+    () => 0,
+  );
   stops.push(registerEventLoopUtilization(unit));
   const grid = createRegistry('messaging-grid');
   const zero = () => 0;
@@ -223,7 +227,11 @@ describe('the metric names', () => {
     expect(unit.pending).toBe(0);
 
     const unitRegistry = createRegistry('processing-unit');
-    const unitMetrics = createUnitMetrics(unitRegistry, () => 0, () => 0);
+    const unitMetrics = createUnitMetrics(
+      unitRegistry,
+      () => 0,
+      () => 0,
+    );
     unitMetrics.watchers.inc({ stream: 'auction' }, 3);
     unitMetrics.watchers.inc({ stream: 'event' }, 2);
     unitMetrics.watchersDropped.inc({ stream: 'auction' });
