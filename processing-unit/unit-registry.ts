@@ -22,7 +22,6 @@ export class UnitRegistry {
   private timer: NodeJS.Timeout | undefined;
   private table: Rendezvous<string>;
   private members = '';
-  private count = 1;
 
   constructor(
     private readonly map: IMap<string, string>,
@@ -56,7 +55,7 @@ export class UnitRegistry {
 
   /** How many live units this unit sees (itself included), as of its last heartbeat. */
   get size(): number {
-    return this.count;
+    return this.table.size;
   }
 
   /** Leaves the set at once (the others take this unit's keys over without waiting for the TTL). */
@@ -74,7 +73,6 @@ export class UnitRegistry {
       const key = sorted.join(' ');
       if (key !== this.members) {
         this.members = key;
-        this.count = sorted.length;
         this.table = new Rendezvous(sorted, (url) => url);
         this.log.info({ units: sorted }, 'live units changed: time-driven work is shared anew');
       }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectGrid, type HazelcastClient } from '../../common/grid-client.js';
 import { silentLogger } from '../../common/logger.js';
 import { gridNames, sectionKey } from '../../common/map-names.js';
+import { parsePrometheusText } from '../../common/metrics/prometheus-text.js';
 import { rank, route } from '../../common/rendezvous.js';
 import { http } from '../support/http.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
@@ -11,8 +12,7 @@ import { startSystem, waitFor, type TestSystem } from '../support/system.js';
 /** The live units a unit sees, from its own /metrics. */
 async function liveUnitsSeenBy(unitUrl: string): Promise<number | undefined> {
   const text = await (await fetch(`${unitUrl}/metrics`)).text();
-  const line = /^spacegrid_live_units(?:\{[^}]*\})? (\d+)$/m.exec(text);
-  return line ? Number(line[1]) : undefined;
+  return parsePrometheusText(text, (name) => name === 'spacegrid_live_units')[0]?.value;
 }
 
 /**
