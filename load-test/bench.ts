@@ -49,8 +49,8 @@ export interface BenchOptions {
    * How many flash sales the warm-up runs at once, each on its own event, sharing `connections`.
    * Each round's fresh section lands on whichever unit and Hazelcast member own its key; a warm-up
    * on one section warms only its owners, and a round that lands elsewhere paid for their JIT
-   * (measured: a member compiling ~800 methods, 4.6 s of CPU, inside a 10 s round). With 16, each
-   * of 2 units or members owns none of them with a chance of 1 in 32,768. Default 16.
+   * (measured: a member compiling ~800 methods, 4.6 s of CPU, inside a 10 s round). With 16, that
+   * one of 2 units (or members) owns none of them has a chance of 1 in 32,768. Default 16.
    */
   warmupSections?: number;
   /** Seats of each round's GA section: large enough never to sell out. Default 10,000,000. */
