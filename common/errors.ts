@@ -72,7 +72,13 @@ export class SpacegridError extends Error {
     message: string,
     options: { cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
+    // A 4xx is an answer, not a fault: after a sell-out or in a bidding war most requests end in
+    // one, and capturing a stack trace was a tenth of a unit's CPU while it refused holds. Faults
+    // (5xx) keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
     this.code = code;
     this.status = status;
