@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, RetryLaterError, SpacegridError, ValidationError } from './errors.js';
 
-const frames = (error: Error): number => (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).length;
+const frames = (error: Error): number =>
+  (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).length;
 
 describe('SpacegridError', () => {
   it('makes a refusal (4xx) without a stack trace: an answer, made thousands of times a second after a sell-out', () => {
