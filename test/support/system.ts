@@ -12,6 +12,7 @@ import { buildWriter, type DataWriter } from '../../data-writer/build-writer.js'
 import { buildGrid, type Grid } from '../../messaging-grid/build-grid.js';
 import { buildUnit, type Unit } from '../../processing-unit/build-unit.js';
 import { BASKET_DEFAULTS, type BasketSettings } from '../../processing-unit/unit-config.js';
+import { recordTestName } from './test-data.js';
 import { databaseUrl, TEST_REDIS_URL } from './test-env.js';
 
 export interface SystemOptions {
@@ -59,8 +60,11 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
+/** A fresh name for a namespace or database, removed with its data at the end of the run (test-data.ts). */
 export function uniqueName(prefix: string): string {
-  return `${prefix}${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}${randomBytes(4).toString('hex')}`;
+  recordTestName(name);
+  return name;
 }
 
 export const testLogger = (): Logger => createRootLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
