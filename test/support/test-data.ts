@@ -28,8 +28,8 @@ export function recordTestName(name: string): void {
 /**
  * vitest globalSetup: at the end of the run, removes the databases and the BullMQ queues the
  * run's tests made (each test system has its own of both, named after its namespace; a stopped
- * queue keeps its completed jobs forever, so without this every run left ~25,000 keys in Redis
- * and ~100 databases in Postgres). Only names recorded by this run are touched, so another run on
+ * queue keeps its completed jobs forever, so without this every run left ~17,000 keys in Redis
+ * and ~30 databases in Postgres). Only names recorded by this run are touched, so another run on
  * the same services keeps its data. `KEEP_TEST_DATA=1` keeps everything, to look at afterwards.
  */
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
