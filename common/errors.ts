@@ -72,9 +72,9 @@ export class SpacegridError extends Error {
     message: string,
     options: { cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
-    // A 4xx is an answer, not a fault: after a sell-out or in a bidding war most requests end in
-    // one, and capturing a stack trace was a tenth of a unit's CPU while it refused holds. Faults
-    // (5xx) keep theirs.
+    // A 4xx is an answer, not a fault: after a sell-out nearly every request ends in one, and
+    // capturing a stack trace was a tenth of a unit's CPU while it refused holds. Faults (5xx) keep
+    // theirs.
     const stackTraceLimit = Error.stackTraceLimit;
     if (status < 500) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
