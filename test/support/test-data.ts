@@ -2,13 +2,15 @@ import { appendFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 // Brings 'vitest' into the program, so that the augmentation below has a module to augment.
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { inject } from 'vitest';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env.js';
+import { dropDatabase } from '../../common/db/postgres.js';
+import { gridNames } from '../../common/map-names.js';
+import { databaseUrl, TEST_REDIS_URL } from './test-env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,9 +47,9 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
       return;
     }
     try {
-      const removed = await removeTestData(names);
+      await removeTestData(names);
       console.log(
-        `test data removed: ${removed.databases} databases, ${removed.keys} Redis keys (KEEP_TEST_DATA=1 keeps them)`,
+        `test data removed: the databases and change queues of ${names.length} test names (KEEP_TEST_DATA=1 keeps them)`,
       );
     } catch (err) {
       // Cleaning is a courtesy to the machine: it must not fail a run whose tests passed.
@@ -56,32 +58,15 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
   };
 }
 
-/** Drops the databases named `spacegrid_<name>` and deletes the BullMQ keys of queues `<name>-…`. */
-export async function removeTestData(
-  names: readonly string[],
-  services: { databaseUrl?: string; redisUrl?: string } = {},
-): Promise<{ databases: number; keys: number }> {
-  if (names.length === 0) return { databases: 0, keys: 0 };
-  const admin = new URL(services.databaseUrl ?? TEST_DATABASE_URL);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  let databases = 0;
-  try {
-    const found = await client.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname = ANY($1)',
-      [names.map((name) => `spacegrid_${name}`)],
-    );
-    for (const { datname } of found.rows) {
-      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
-      databases += 1;
-    }
-  } finally {
-    await client.end();
-  }
-
+/**
+ * Drops the database `spacegrid_<name>` and obliterates the change queue of namespace `<name>`, for
+ * each name (either may never have been made: both are no-ops then).
+ */
+export async function removeTestData(names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  for (const name of names) await dropDatabase(databaseUrl(`spacegrid_${name}`));
   // Fails rather than waits when Redis is gone: the run is over, nothing will bring it back.
-  const redis = new Redis(services.redisUrl ?? TEST_REDIS_URL, {
+  const redis = new Redis(TEST_REDIS_URL, {
     lazyConnect: true,
     connectTimeout: 3_000,
     commandTimeout: 10_000,
@@ -89,22 +74,15 @@ export async function removeTestData(
     retryStrategy: () => null,
   });
   redis.on('error', () => undefined);
-  let keys = 0;
   try {
     await redis.connect();
-    const ours = (key: string): boolean => {
-      const queue = key.split(':')[1] ?? '';
-      return names.some((name) => queue.startsWith(`${name}-`));
-    };
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', 'bull:*', 'COUNT', 1000);
-      cursor = next;
-      const doomed = batch.filter(ours);
-      if (doomed.length > 0) keys += await redis.unlink(...doomed);
-    } while (cursor !== '0');
+    for (const name of names) {
+      // A queue given a connection shares it: closing the queue leaves it open for the next.
+      const queue = new Queue(gridNames(name).changeQueue, { connection: redis });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   } finally {
     redis.disconnect();
   }
-  return { databases, keys };
 }
