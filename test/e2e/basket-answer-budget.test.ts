@@ -4,16 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectGrid, type HazelcastClient } from '../../common/grid-client.js';
 import { silentLogger } from '../../common/logger.js';
 import { gridNames, sectionKey } from '../../common/map-names.js';
-import { parsePrometheusText } from '../../common/metrics/prometheus-text.js';
 import { rank, route } from '../../common/rendezvous.js';
 import { http } from '../support/http.js';
+import { scrapeSamples } from '../support/metrics.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
-
-/** The live units a unit sees, from its own /metrics. */
-async function liveUnitsSeenBy(unitUrl: string): Promise<number | undefined> {
-  const text = await (await fetch(`${unitUrl}/metrics`)).text();
-  return parsePrometheusText(text, (name) => name === 'spacegrid_live_units')[0]?.value;
-}
 
 /**
  * A basket whose own placing stalls (the unit that owns a section accepts the call and never
@@ -80,7 +74,9 @@ describe('a basket whose placing stalls', () => {
     // Units re-read the live set at every heartbeat (1 s): wait until both real ones count three.
     await waitFor(
       async () => {
-        const counts = await Promise.all(system.unitUrls.map((url) => liveUnitsSeenBy(url)));
+        const counts = await Promise.all(
+          system.unitUrls.map(async (url) => (await scrapeSamples(url, 'spacegrid_live_units'))[0]?.value),
+        );
         return counts.every((count) => count === 3);
       },
       30_000,

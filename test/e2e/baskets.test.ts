@@ -13,6 +13,7 @@ import {
 } from '../../processing-unit/baskets/basket-rules.js';
 import { spawnPart, type ChildPart } from '../support/child-part.js';
 import { http } from '../support/http.js';
+import { scrapeSamples } from '../support/metrics.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
 
 /**
@@ -164,11 +165,9 @@ describe('baskets', () => {
 
     // The units count where their baskets came to rest (the dashboard shows it).
     const counted = new Map<string, number>();
-    for (const url of system.unitUrls) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      for (const [, outcome, n] of text.matchAll(/^spacegrid_baskets_total\{outcome="(\w+)"[^}]*\} (\d+)$/gm))
-        counted.set(outcome!, (counted.get(outcome!) ?? 0) + Number(n));
-    }
+    for (const url of system.unitUrls)
+      for (const { labels, value } of await scrapeSamples(url, 'spacegrid_baskets_total'))
+        counted.set(labels.outcome!, (counted.get(labels.outcome!) ?? 0) + value);
     expect(Object.fromEntries(counted)).toEqual({ held: 2, purchased: 1, released: 1 });
   });
 

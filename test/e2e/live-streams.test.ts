@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGrid, type Grid } from '../../messaging-grid/build-grid.js';
 import { http } from '../support/http.js';
+import { scrapeSum } from '../support/metrics.js';
 import { createNetLab, type NetLab } from '../support/network-namespaces.js';
 import { startStalledReader } from '../support/stalled-reader.js';
 import { startSystem, testLogger, waitFor, type TestSystem } from '../support/system.js';
@@ -360,11 +361,8 @@ describe('a watcher that stops reading', () => {
   });
 
   /** Auction streams open on the system's one unit (its `spacegrid_stream_watchers` gauge). */
-  const watchersOnUnit = async (): Promise<number> => {
-    const text = await (await fetch(`${system!.unitUrls[0]}/metrics`)).text();
-    const value = /^spacegrid_stream_watchers\{[^}]*stream="auction"[^}]*\} (\d+)/m.exec(text)?.[1];
-    return Number(value ?? 0);
-  };
+  const watchersOnUnit = (): Promise<number> =>
+    scrapeSum(system!.unitUrls[0]!, 'spacegrid_stream_watchers', { stream: 'auction' });
 
   it('is dropped while bids go on being accepted and a reading watcher gets every one', async () => {
     const api = grid!.url;

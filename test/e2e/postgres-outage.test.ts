@@ -7,8 +7,8 @@ import { openGridMaps, type GridMaps } from '../../common/grid-maps.js';
 import { gridNames } from '../../common/map-names.js';
 import { createRedis } from '../../common/redis.js';
 import { runLoad } from '../../load-test/run-load.js';
-import { http } from '../support/http.js';
 import { checksNotPassed } from '../support/load-checks.js';
+import { scrapeSum } from '../support/metrics.js';
 import { ownPostgres, type OwnPostgres } from '../support/own-postgres.js';
 import { startSystem, testLogger, uniqueName, type TestSystem } from '../support/system.js';
 
@@ -83,10 +83,7 @@ describe('a Postgres outage of two minutes under a steady load', () => {
     }
     return largest;
   };
-  const writtenSoFar = async (): Promise<number> => {
-    const metrics = (await http('GET', `${system.writer!.url}/metrics`)).body as string;
-    return Number(/^spacegrid_writer_records_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
-  };
+  const writtenSoFar = (): Promise<number> => scrapeSum(system.writer!.url, 'spacegrid_writer_records_total');
   const queued = async (queue: Queue): Promise<number> =>
     Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce(
       (a, b) => a + b,

@@ -1,16 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are inspected loosely */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../support/http.js';
+import { scrapeSum } from '../support/metrics.js';
 import { startSystem, waitFor, type TestSystem } from '../support/system.js';
 
 /** What one unit's sweeper touched, per kind of work, from its /metrics. */
-async function swept(unitUrl: string, work: string): Promise<number> {
-  const text = (await http('GET', `${unitUrl}/metrics`)).body as string;
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('spacegrid_swept_keys_total{') && l.includes(`work="${work}"`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
+const swept = (unitUrl: string, work: string): Promise<number> =>
+  scrapeSum(unitUrl, 'spacegrid_swept_keys_total', { work });
 
 /**
  * Time-driven work is done by the unit that owns the key (the grid's own rendezvous routing), so
