@@ -1,9 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 
 /**
- * How change jobs are kept on the queue. Completed jobs are kept for a while so a re-pumped
- * batch (same job id) is recognised and not written twice; the version guard in the writer
- * makes a late duplicate harmless anyway.
+ * How change jobs are kept on the queue. The pump deletes a completed job as soon as its key's
+ * mark covers it (nothing will send or look for it again); the few it cannot delete then (completed
+ * above an earlier version still open, or while the grid was away) are kept for a while so a
+ * re-pumped batch (same job id) is recognised and not written twice; the version guard in the
+ * writer makes a late duplicate harmless anyway.
  */
 export const CHANGE_JOB_OPTIONS: JobsOptions = {
   attempts: 1_000_000,

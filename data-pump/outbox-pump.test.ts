@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps, type GridMaps } from '../common/grid-maps.js';
@@ -22,7 +22,10 @@ describe('the outbox pump, on the real grid and Redis', () => {
     for (const close of closing.splice(0).reverse()) await close();
   });
 
-  async function pumpWith(lingerMs: number): Promise<{ maps: GridMaps; queue: Queue; pump: OutboxPump }> {
+  async function pumpWith(
+    lingerMs: number,
+    confirmIntervalMs = 600_000,
+  ): Promise<{ maps: GridMaps; queue: Queue; pump: OutboxPump }> {
     const names = gridNames(uniqueName('pump'));
     const link: GridLink = await openGridLink({
       members: inject('hzMembers'),
@@ -40,11 +43,11 @@ describe('the outbox pump, on the real grid and Redis', () => {
       () => queue.close(),
       () => queue.obliterate({ force: true }).catch(() => undefined),
     );
-    // No confirmation and no sweep during the test: only the listener's path is measured.
+    // No sweep during the test (and no confirmation unless asked): only the listener's path.
     const pump = new OutboxPump(maps, queue, {
       log: silentLogger,
       lingerMs,
-      confirmIntervalMs: 600_000,
+      confirmIntervalMs,
       sweepIntervalMs: 600_000,
     });
     await pump.start();
@@ -82,5 +85,26 @@ describe('the outbox pump, on the real grid and Redis', () => {
     await commitFive(maps, 'eager.floor');
     await waitFor(async () => pump.stats.jobsPumped === 5, 10_000, 'the five changes to be pumped');
     expect(pump.stats.passes).toBeGreaterThan(1);
+  });
+
+  it('removes the jobs it confirmed from Redis: a written change does not stay there', async () => {
+    const { maps, queue } = await pumpWith(0, 50);
+    // A worker that completes every job stands in for the writer (what matters is the queue).
+    const worker = new Worker(queue.name, async () => undefined, { connection: createRedis(TEST_REDIS_URL) });
+    closing.push(() => worker.close());
+    await commitFive(maps, 'confirmed.floor');
+    await waitFor(
+      async () => (await maps.pumpMarks.get('confirmed.floor')) === 5,
+      10_000,
+      'the pump to confirm all five changes (its mark at 5)',
+    );
+    // Before, each completed job stayed ~10 minutes with its whole change (~5-7 KB under load).
+    await waitFor(
+      async () => (await queue.getCompletedCount()) === 0,
+      5_000,
+      'the completed set to be empty',
+    );
+    const left = await Promise.all([1, 2, 3, 4, 5].map((v) => queue.getJob(`section.confirmed.floor.v${v}`)));
+    expect(left.filter(Boolean)).toEqual([]);
   });
 });
