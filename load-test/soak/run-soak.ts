@@ -99,6 +99,7 @@ export function toSoakPoint(sample: SoakSample, loadStartedAt: number, loadEndsA
     lag: sample.lag,
     queueDepth: sample.queueDepth,
     dirtyKeys: sample.dirtyKeys,
+    redisMb: sample.redisMb,
     heaps: Object.fromEntries(
       sample.members.map((m) => [
         m.name,

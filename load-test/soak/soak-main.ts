@@ -107,6 +107,8 @@ async function main(): Promise<number> {
       adminUrl: values.admin,
       token,
       managerPid: spacegrid.pid,
+      // The Redis the spacegrid it starts uses too (its processes inherit this environment).
+      redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     });
     log(`write-behind figures from the writer ${targets.writerUrl} and the pump ${targets.pumpUrl}`);
     const durationMs = parseDuration(values.duration);

@@ -31,6 +31,7 @@ export function formatSoakProgress(sample: SoakSample, startedAt: number, durati
     `errors ${sample.client.errors}`,
     `lag p99 ${lagText(sample.lag)} s (${withinText(sample.lag)} ≤ ${SOAK_RULES.lagTargetSec} s of ${sample.lag?.writes ?? '–'} writes)`,
     `queue ${orDash(sample.queueDepth)} (dirty keys ${orDash(sample.dirtyKeys)})`,
+    `Redis MiB ${orDash(sample.redisMb)}`,
     `heap after GC MiB ${heaps}`,
   ].join('  ');
 }
@@ -39,15 +40,15 @@ export function formatSoakProgress(sample: SoakSample, startedAt: number, durati
 function seriesTable(points: readonly SoakPoint[]): string[] {
   const members = [...new Set(points.flatMap((p) => Object.keys(p.heaps)))];
   return [
-    `| t s | phase | holds/s | req/s | p99 ms | errors | lag p99 s | writes ≤ ${SOAK_RULES.lagTargetSec} s | writes | queue | dirty keys | ` +
+    `| t s | phase | holds/s | req/s | p99 ms | errors | lag p99 s | writes ≤ ${SOAK_RULES.lagTargetSec} s | writes | queue | dirty keys | Redis MiB | ` +
       members.map((m) => `${m} after GC / used MiB`).join(' | ') +
       ' |',
-    `| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${members.map(() => ' ---: |').join('')}`,
+    `| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${members.map(() => ' ---: |').join('')}`,
     ...points.map(
       (p) =>
         `| ${p.atSec.toFixed(0)} | ${p.phase} | ${whole(p.holdsPerSec)} | ${whole(p.requestsPerSec)} | ${p.p99Ms.toFixed(1)} | ` +
         `${p.errors} | ${lagText(p.lag)} | ${withinText(p.lag)} | ${p.lag?.writes ?? '–'} | ${orDash(p.queueDepth)} | ` +
-        `${orDash(p.dirtyKeys)} | ` +
+        `${orDash(p.dirtyKeys)} | ${orDash(p.redisMb)} | ` +
         members
           .map((m) => {
             const heap = p.heaps[m];
@@ -108,6 +109,7 @@ export function renderSoakMarkdown(report: SoakReport): string {
     `| errors (overflow included) / overflow | ${run.errors} / ${run.overflow} |`,
     `| write-behind lag p99, whole run | ${lagText(judgement.lag.overall)} s (${withinText(judgement.lag.overall)} of ${whole(judgement.lag.overall.writes)} writes ≤ ${SOAK_RULES.lagTargetSec} s) |`,
     `| write-behind lag p99, worst window | ${judgement.lag.worst ? `${lagText(judgement.lag.worst.window)} s at ${judgement.lag.worst.atSec.toFixed(0)} s` : '–'} |`,
+    `| Redis used memory: mean of the second half / trend | ${judgement.redis.mean.toFixed(1)} MiB / ${judgement.redis.slopePerMinute.toFixed(1)} MiB/min |`,
     `| change queue depth: mean / max (load) | ${judgement.queue.mean.toFixed(1)} / ${orDash(Math.max(0, ...report.points.filter((p) => p.phase === 'load').map((p) => p.queueDepth ?? 0)))} |`,
     ...judgement.heaps.map(
       (h) =>

@@ -1,7 +1,10 @@
+import type { Redis } from 'ioredis';
 import { addBuckets, bucketsBetween, type Buckets } from '../../common/metrics/histograms.js';
+import { createRedis } from '../../common/redis.js';
 import type { ClientFigures, ClientWindow } from './client-window.js';
 import { JstatWatch, probeLiveHeap, type JvmHeap, type LiveHeap } from './jvm-heap.js';
 import type { SoakTargets } from './soak-targets.js';
+import { readRedisUsedMb } from './redis-memory.js';
 import { readPumpBacklog, readWriterLag, summarizeLag, type LagWindow } from './write-behind-metrics.js';
 
 /** One sampling window of the sustained run. */
@@ -14,6 +17,8 @@ export interface SoakSample {
   lag: LagWindow | null;
   queueDepth: number | null;
   dirtyKeys: number | null;
+  /** Redis's `used_memory`, MiB (null when it did not answer). */
+  redisMb: number | null;
   /** Each member's latest heap reading (null when jstat has none). */
   members: Array<{ name: string; pid: number; heap: JvmHeap | null }>;
 }
@@ -48,7 +53,7 @@ async function fetchText(url: string): Promise<string | undefined> {
 /**
  * Samples the run every `intervalMs`: the harness's own window (holds/s, p99), the writer's lag
  * over the writes of the window (the delta of its histogram between two scrapes), the change
- * queue's depth (the pump's metrics) and each member's heap (a `jstat` per member). Keeps the
+ * queue's depth (the pump's metrics), Redis's memory and each member's heap (a `jstat` per member). Keeps the
  * writer's histogram delta summed over every window, for the lag over the whole run.
  */
 export class SoakSampler {
@@ -60,6 +65,7 @@ export class SoakSampler {
   private readonly watches = new Map<number, JstatWatch>();
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
+  private redis: Redis | undefined;
 
   constructor(private readonly options: SoakSamplerOptions) {}
 
@@ -68,6 +74,7 @@ export class SoakSampler {
     const text = await fetchText(`${this.options.targets.writerUrl}/metrics`);
     this.previousLag = text === undefined ? undefined : readWriterLag(text);
     await this.followMembers();
+    this.redis = createRedis(this.options.targets.redisUrl, { offline: 'fail' });
     this.options.client.take();
     this.previousAt = Date.now();
     this.timer = setInterval(() => {
@@ -78,6 +85,7 @@ export class SoakSampler {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.sampling;
+    this.redis?.disconnect();
     for (const watch of this.watches.values()) watch.close();
     this.watches.clear();
   }
@@ -114,9 +122,10 @@ export class SoakSampler {
     const intervalMs = at - this.previousAt;
     this.previousAt = at;
     const { targets } = this.options;
-    const [writerText, pumpText, members] = await Promise.all([
+    const [writerText, pumpText, redisMb, members] = await Promise.all([
       fetchText(`${targets.writerUrl}/metrics`),
       fetchText(`${targets.pumpUrl}/metrics`),
+      this.redis ? readRedisUsedMb(this.redis) : null,
       this.followMembers(),
     ]);
     let lag: LagWindow | null = null;
@@ -137,6 +146,7 @@ export class SoakSampler {
       client,
       lag,
       ...backlog,
+      redisMb,
       members: members.map(({ name, pid }) => ({
         name,
         pid,

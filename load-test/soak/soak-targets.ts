@@ -7,6 +7,8 @@ export interface SoakTargets {
   writerUrl: string;
   /** The data pump's base URL (`/metrics`: the change queue's jobs by state). */
   pumpUrl: string;
+  /** The Redis of the change queue (`INFO memory`). */
+  redisUrl: string;
   /** The Hazelcast members' JVMs, asked again at each sample so a restarted member is followed. */
   members(): Promise<Array<{ name: string; pid: number }>>;
 }
@@ -26,6 +28,7 @@ export async function findSoakTargets(options: {
   adminUrl: string;
   token: string;
   managerPid: number | undefined;
+  redisUrl: string;
 }): Promise<SoakTargets> {
   const urls = { writerUrl: DEFAULT_WRITER_URL, pumpUrl: DEFAULT_PUMP_URL };
   try {
@@ -45,6 +48,7 @@ export async function findSoakTargets(options: {
   const processes: ProcessLister = spacegridProcesses(options);
   return {
     ...urls,
+    redisUrl: options.redisUrl,
     members: async () =>
       (await processes()).flatMap((row) =>
         isMember(row.name) ? row.pids.map((pid) => ({ name: row.name, pid })) : [],

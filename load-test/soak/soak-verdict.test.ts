@@ -23,6 +23,7 @@ const points = (change: (point: SoakPoint) => Partial<SoakPoint> = () => ({})): 
       lag: lag(1),
       queueDepth: 5,
       dirtyKeys: 1,
+      redisMb: 40,
       heaps: { 'member A': { afterGcMb: 200, usedMb: 400 } },
     };
     return { ...point, ...change(point) };
@@ -50,6 +51,7 @@ describe('judgeSoak', () => {
       ['write-behind lag p99 < 1 s, whole run', true],
       ['write-behind lag p99 < 1 s, worst window', true],
       ['change queue depth flat', true],
+      ['Redis memory flat', true],
       ['heap flat: member A (sampled, no live probe)', true],
       ['every invariant PASS', true],
       ['offered load served', true],
@@ -78,6 +80,17 @@ describe('judgeSoak', () => {
     expect(verdict(judgement, 'change queue').pass).toBe(false);
     expect(verdict(judgement, 'heap flat').pass).toBe(false);
     expect(judgement.passed).toBe(false);
+  });
+
+  it('fails Redis memory that keeps growing under a shallow queue, and Redis never read', () => {
+    // What completed jobs kept with their changes did: ~1 MiB a second, the queue near empty.
+    const growing = judgeSoak(input({ points: points((p) => ({ redisMb: 10 + p.atSec })) }));
+    expect(verdict(growing, 'change queue').pass).toBe(true);
+    expect(verdict(growing, 'Redis memory').pass).toBe(false);
+    expect(growing.passed).toBe(false);
+    const unread = judgeSoak(input({ points: points(() => ({ redisMb: null })) }));
+    expect(verdict(unread, 'Redis memory').measured).toBe('only 0 reading(s) in the second half');
+    expect(verdict(unread, 'Redis memory').pass).toBe(false);
   });
 
   it('judges flatness on the load only: the drain after it does not count', () => {

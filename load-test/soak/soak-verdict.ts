@@ -15,6 +15,11 @@ export const SOAK_RULES = {
    * (survivors + old) over the second half by the same tolerance.
    */
   heap: { fromShare: 0.5, relative: 0.1, absolute: 32 } satisfies FlatRule,
+  /**
+   * Redis memory flat (`used_memory`): over the second half, the trend adds at most max(10 % of its
+   * mean, 16 MiB). A queue can be shallow while Redis grows (completed jobs kept with their changes).
+   */
+  redis: { fromShare: 0.5, relative: 0.1, absolute: 16 } satisfies FlatRule,
   /** The open model's load was served: completed req/s after the ramp ≥ 95 % of the offered rate, no overflow. */
   servedShare: 0.95,
 } as const;
@@ -32,6 +37,8 @@ export interface SoakPoint {
   lag: LagWindow | null;
   queueDepth: number | null;
   dirtyKeys: number | null;
+  /** Redis's used memory, MiB; null when unread. */
+  redisMb: number | null;
   /** Heap per member (name → MiB after GC, and in use), null when unread. */
   heaps: Record<string, { afterGcMb: number; usedMb: number } | null>;
 }
@@ -56,6 +63,7 @@ export interface SoakJudgement {
   verdicts: TargetVerdict[];
   lag: { overall: LagWindow; worst: { atSec: number; window: LagWindow } | null };
   queue: Flatness;
+  redis: Flatness;
   heaps: Array<{ member: string; flatness: Flatness }>;
   passed: boolean;
 }
@@ -133,6 +141,8 @@ export function judgeSoak(input: SoakJudgeInput): SoakJudgement {
     p.queueDepth === null ? [] : [{ atSec: p.atSec, value: p.queueDepth }],
   );
   const queue = judgeFlat(queueSeries, input.runSec, SOAK_RULES.queue);
+  const redisSeries = load.flatMap((p) => (p.redisMb === null ? [] : [{ atSec: p.atSec, value: p.redisMb }]));
+  const redis = judgeFlat(redisSeries, input.runSec, SOAK_RULES.redis);
   const members = [...new Set(load.flatMap((p) => Object.keys(p.heaps)))];
   const heaps = members.map((member) => ({
     member,
@@ -167,6 +177,7 @@ export function judgeSoak(input: SoakJudgeInput): SoakJudgement {
       rule: `${lagRule}, in every sampling window with writes`,
     },
     flatVerdict('change queue depth flat', queue, 'jobs', SOAK_RULES.queue),
+    flatVerdict('Redis memory flat', redis, 'MiB', SOAK_RULES.redis),
     ...(heaps.length === 0
       ? [
           {
@@ -205,6 +216,7 @@ export function judgeSoak(input: SoakJudgeInput): SoakJudgement {
     verdicts,
     lag: { overall: input.overallLag, worst },
     queue,
+    redis,
     heaps,
     passed: verdicts.every((v) => v.pass),
   };
