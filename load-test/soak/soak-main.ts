@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { CommonEnv } from '../../common/config.js';
 import { parseDuration } from '../duration.js';
 import { DEFAULT_DATABASE_URL } from '../load-options.js';
 import { DEFAULT_BENCH_DATABASE_URL, ensureSpacegrid, type SpacegridProcess } from '../spacegrid-process.js';
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
       token,
       managerPid: spacegrid.pid,
       // The Redis the spacegrid it starts uses too (its processes inherit this environment).
-      redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl: env.REDIS_URL ?? CommonEnv.REDIS_URL.default,
     });
     log(`write-behind figures from the writer ${targets.writerUrl} and the pump ${targets.pumpUrl}`);
     const durationMs = parseDuration(values.duration);
