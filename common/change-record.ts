@@ -27,6 +27,14 @@ export interface AuctionCreatedData {
 
 export type AggregateType = 'event' | 'section' | 'auction';
 
+/**
+ * An aggregate's identity across kinds: grid keys alone are not one (an event and an auction may
+ * share an id, and both are keyed by it). Pump marks and the writers' locks are keyed by this.
+ */
+export function aggregateId(aggregate: AggregateType, key: string): string {
+  return `${aggregate}/${key}`;
+}
+
 interface ChangeBase<A extends AggregateType, S> {
   aggregate: A;
   /** The grid key of the aggregate. */

@@ -13,7 +13,7 @@ export interface GridNames {
   readonly auctions: string;
   /** scope.key -> IdempotencyRecord. */
   readonly idempotency: string;
-  /** aggregate key -> highest version whose outbox entry reached the queue. */
+  /** `aggregateId` (kind/key) -> highest version through which the writers have stored every change. */
   readonly pumpMarks: string;
   /** small facts about the grid itself, such as whether it is warm. */
   readonly meta: string;

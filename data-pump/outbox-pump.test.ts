@@ -94,7 +94,7 @@ describe('the outbox pump, on the real grid and Redis', () => {
     closing.push(() => worker.close());
     await commitFive(maps, 'confirmed.floor');
     await waitFor(
-      async () => (await maps.pumpMarks.get('confirmed.floor')) === 5,
+      async () => (await maps.pumpMarks.get('section/confirmed.floor')) === 5,
       10_000,
       'the pump to confirm all five changes (its mark at 5)',
     );

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Predicates } from 'hazelcast-client';
 import {
+  aggregateId,
   CHANGE_JOB_NAME,
   changeJobId,
   type AggregateType,
@@ -95,10 +96,11 @@ export function initialPumpStats(): PumpStats {
  */
 export class OutboxPump {
   private readonly dirty = new Map<AggregateType, Set<string>>(PUMPED.map((p) => [p.aggregate, new Set()]));
+  /** Each aggregate's pump mark, by {@link aggregateId} (as in the grid's pump-marks map). */
   private readonly marks = new Map<string, number>();
-  /** Jobs sent and not yet confirmed, per key: version -> when it was sent. */
+  /** Jobs sent and not yet confirmed, per aggregate id: version -> when it was sent. */
   private readonly inflight = new Map<string, Map<number, { record: ChangeRecord; sentAt: number }>>();
-  /** Highest version sent per key. */
+  /** Highest version sent per aggregate id. */
   private readonly sent = new Map<string, number>();
   private confirmTimer: NodeJS.Timeout | undefined;
   private confirming: Promise<void> | undefined;
@@ -274,7 +276,7 @@ export class OutboxPump {
 
   private async pumpKeys(aggregate: AggregateType, keys: string[]): Promise<void> {
     const map = this.mapOf(aggregate);
-    await this.loadMarks(keys);
+    await this.loadMarks(keys.map((key) => aggregateId(aggregate, key)));
     const stored = await map.getAll(keys);
     const records: ChangeRecord[] = [];
     const closedHolds: Array<[string, HoldEntry]> = [];
@@ -283,8 +285,9 @@ export class OutboxPump {
     const now = (this.options.now ?? Date.now)();
     let oldest = now;
     for (const [key, current] of stored) {
-      const mark = this.marks.get(key) ?? 0;
-      const after = Math.max(mark, this.sent.get(key) ?? 0);
+      const id = aggregateId(aggregate, key);
+      const mark = this.marks.get(id) ?? 0;
+      const after = Math.max(mark, this.sent.get(id) ?? 0);
       const fresh = current.value.outbox.filter((entry) => entry.version > after);
       if (fresh.length === 0) {
         const allPersisted = current.value.outbox.every((entry) => entry.version <= mark);
@@ -316,7 +319,7 @@ export class OutboxPump {
     await this.send(records, now);
     this.stats.jobsPumped += records.length;
     if (records.length > 0) this.stats.lastLagMs = now - oldest;
-    await this.trimIdle(map, idle);
+    await this.trimIdle(aggregate, map, idle);
   }
 
   private async send(records: ChangeRecord[], now: number): Promise<void> {
@@ -330,10 +333,11 @@ export class OutboxPump {
         })),
       );
       for (const record of chunk) {
-        let versions = this.inflight.get(record.key);
-        if (!versions) this.inflight.set(record.key, (versions = new Map()));
+        const id = aggregateId(record.aggregate, record.key);
+        let versions = this.inflight.get(id);
+        if (!versions) this.inflight.set(id, (versions = new Map()));
         versions.set(record.version, { record, sentAt: now });
-        this.sent.set(record.key, Math.max(this.sent.get(record.key) ?? 0, record.version));
+        this.sent.set(id, Math.max(this.sent.get(id) ?? 0, record.version));
       }
     }
   }
@@ -345,6 +349,7 @@ export class OutboxPump {
    */
   async confirm(): Promise<void> {
     const pending: Array<{
+      /** The aggregate's id, as {@link aggregateId} makes it. */
       key: string;
       version: number;
       jobId: string;
@@ -417,7 +422,9 @@ export class OutboxPump {
    * Best effort: a job left behind costs memory until that age, nothing else.
    */
   private async removeConfirmed(written: ChangeRecord[]): Promise<void> {
-    const confirmed = written.filter((record) => record.version <= (this.marks.get(record.key) ?? 0));
+    const confirmed = written.filter(
+      (record) => record.version <= (this.marks.get(aggregateId(record.aggregate, record.key)) ?? 0),
+    );
     if (confirmed.length === 0) return;
     try {
       const redis = (await this.queue.client) as unknown as Redis;
@@ -470,22 +477,29 @@ export class OutboxPump {
   }
 
   /** Loads pump marks this process has not seen (after a restart, or keys pumped by another pump). */
-  private async loadMarks(keys: string[]): Promise<void> {
-    const unknown = keys.filter((key) => !this.marks.has(key));
+  private async loadMarks(ids: string[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.marks.has(id));
     if (unknown.length === 0) return;
-    for (const [key, version] of await this.maps.pumpMarks.getAll(unknown)) {
-      if (version != null) this.marks.set(key, Number(version));
+    for (const [id, version] of await this.maps.pumpMarks.getAll(unknown)) {
+      if (version != null) this.marks.set(id, Number(version));
     }
   }
 
   /** An idle aggregate whose outbox is all pumped gets it trimmed here (units trim busy ones). */
   private async trimIdle(
+    aggregate: AggregateType,
     map: JsonMap<AnyAggregate>,
     idle: Array<[string, Versioned<AnyAggregate>]>,
   ): Promise<void> {
     await Promise.all(
       idle.map(([key, current]) =>
-        map.replaceIfSame(key, current.raw, trimOutbox(current.value, this.marks.get(key))).catch(() => null),
+        map
+          .replaceIfSame(
+            key,
+            current.raw,
+            trimOutbox(current.value, this.marks.get(aggregateId(aggregate, key))),
+          )
+          .catch(() => null),
       ),
     );
   }

@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg';
-import type { ChangeRecord } from '../common/change-record.js';
+import { aggregateId, type ChangeRecord } from '../common/change-record.js';
 
 /** The identity of an aggregate across kinds (keys of events, sections and auctions may look alike). */
 export const keyOf = (record: Pick<ChangeRecord, 'aggregate' | 'key'>): string =>
-  `${record.aggregate}/${record.key}`;
+  aggregateId(record.aggregate, record.key);
 
 /**
  * Takes a transaction-scoped advisory lock on each aggregate of `records`, in one order for all

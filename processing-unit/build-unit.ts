@@ -1,5 +1,6 @@
 import { Predicates } from 'hazelcast-client';
 import type { AddressInfo } from 'node:net';
+import { aggregateId, type AggregateType } from '../common/change-record.js';
 import { RetryLaterError } from '../common/errors.js';
 import { openGridLink, type GridLink } from '../common/grid-client.js';
 import { openGridMaps } from '../common/grid-maps.js';
@@ -80,22 +81,28 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       readiness = new GridReadiness(maps.meta, link, log.child({ module: 'readiness' }));
       await readiness.start();
 
-      const engineOptions = (module: string): BatchEngineOptions => ({
+      const engineOptions = (module: string, aggregate: AggregateType): BatchEngineOptions => ({
         log: log.child({ module }),
         maxBatch: config.maxBatch,
         writeBehindBound: config.writeBehindBound,
-        pumpedUpTo: (key) => marks?.get(key),
+        pumpedUpTo: (key) => marks?.get(aggregateId(aggregate, key)),
         onBatch: ({ map, size, attempts, ms }) => {
           metrics.batchSize.observe({ map }, size);
           metrics.batchSeconds.observe({ map }, ms / 1000);
           if (attempts > 1) metrics.casConflicts.inc({ map }, attempts - 1);
         },
       });
-      const sectionEngine: SectionEngine = new BatchEngine(maps.sections, engineOptions('section-writer'));
+      const sectionEngine: SectionEngine = new BatchEngine(
+        maps.sections,
+        engineOptions('section-writer', 'section'),
+      );
       engines.push(sectionEngine);
       const archive = new ReaderArchive(config.readerUrl);
       const ticketing = new TicketingService(maps, sectionEngine, archive);
-      const auctionEngine: AuctionEngine = new BatchEngine(maps.auctions, engineOptions('auction-writer'));
+      const auctionEngine: AuctionEngine = new BatchEngine(
+        maps.auctions,
+        engineOptions('auction-writer', 'auction'),
+      );
       engines.push(auctionEngine);
       const bidding = new BiddingService(maps, auctionEngine, archive);
       const idempotency = new Idempotency(maps, { ttlSeconds: config.idempotencyTtlSeconds });

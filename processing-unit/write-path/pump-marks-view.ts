@@ -1,7 +1,8 @@
 import type { IMap } from 'hazelcast-client';
 
 /**
- * This unit's view of how far the data pump has delivered each key's outbox. Kept current by
+ * This unit's view of how far the data pump has delivered each aggregate's outbox, by
+ * `aggregateId` (kind and key: an event and an auction may share a key). Kept current by
  * an entry listener (pushed by the members, no round trip on the write path); a late or missed
  * update only means an entry is trimmed one batch later.
  */
@@ -23,8 +24,8 @@ export class PumpMarksView {
     );
   }
 
-  get(key: string): number | undefined {
-    return this.marks.get(key);
+  get(aggregateId: string): number | undefined {
+    return this.marks.get(aggregateId);
   }
 
   async close(): Promise<void> {

@@ -111,6 +111,47 @@ describe('end to end through the messaging grid', () => {
     ]);
   });
 
+  it('an auction and an event that share an id both reach Postgres, whatever their versions', async () => {
+    // Ids are chosen by clients and events and auctions are separate namespaces, so "shared" is a
+    // valid event id and a valid auction id. The auction gets ahead (version 6) and is written first;
+    // the event's version 1 must still be sent, not taken for one the pump had already delivered.
+    const api = system.gridUrl;
+    const auction = await http('POST', `${api}/auctions`, {
+      id: 'shared',
+      title: 'Shared id',
+      startingPrice: 1000,
+      minIncrement: 100,
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(auction.status).toBe(201);
+    for (let bid = 0; bid < 5; bid += 1) {
+      const placed = await http('POST', `${api}/auctions/shared/bids`, {
+        bidderId: `b${bid}`,
+        amount: 1000 + bid * 100,
+      });
+      expect(placed.status).toBe(201);
+    }
+    const auctionRow = async () =>
+      (await system.db.query("SELECT bid_count FROM auctions WHERE auction_id = 'shared'")).rows[0];
+    await waitFor(async () => (await auctionRow())?.bid_count === 5, 30_000, 'the auction in Postgres');
+
+    const event = await http('POST', `${api}/events`, {
+      id: 'shared',
+      name: 'Shared id',
+      startsAt: '2026-12-20T18:00:00Z',
+      sections: [{ id: 'main', capacity: 10 }],
+    });
+    expect(event.status).toBe(201);
+    const eventRow = async () =>
+      (await system.db.query("SELECT name FROM events WHERE event_id = 'shared'")).rows[0];
+    await waitFor(async () => (await eventRow()) !== undefined, 15_000, 'the event in Postgres').catch(
+      () => undefined,
+    );
+    expect(await eventRow()).toEqual({ name: 'Shared id' });
+    // And its outbox was trimmed only once the event was written, not for the auction's mark.
+    expect((await http('GET', `${api}/events/shared`)).status).toBe(200);
+  });
+
   it('a unit tries a transition on the hold entry it filed, but never trusts it: another unit’s release wins', async () => {
     // Each unit remembers the entries of the holds it placed and tries a purchase on that value
     // without reading it first; the compare-and-set must lose when another unit changed the entry.
