@@ -18,7 +18,8 @@ export function sectionView(
     sold: state.sold,
   };
   if (options.seatIds && state.seatStates !== undefined) {
-    const seats: Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'> = {};
+    // No prototype: a seat may be called `__proto__` or `constructor` (any id the API allows).
+    const seats = Object.create(null) as Record<string, 'AVAILABLE' | 'HELD' | 'SOLD'>;
     options.seatIds.forEach((seat, i) => {
       const c = state.seatStates![i];
       seats[seat] = c === SEAT.SOLD ? 'SOLD' : c === SEAT.HELD ? 'HELD' : 'AVAILABLE';

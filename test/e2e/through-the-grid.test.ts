@@ -111,6 +111,31 @@ describe('end to end through the messaging grid', () => {
     ]);
   });
 
+  it('seat ids that name JavaScript object properties are seats like any other', async () => {
+    const api = system.gridUrl;
+    const seats = ['__proto__', 'constructor', 'toString', 'A-1'];
+    const created = await http('POST', `${api}/events`, {
+      id: 'proto-seats',
+      name: 'Odd seat ids',
+      startsAt: '2026-12-20T18:00:00Z',
+      sections: [{ id: 'box', seats }],
+    });
+    expect(created.status).toBe(201);
+    const hold = await http('POST', `${api}/events/proto-seats/sections/box/holds`, {
+      customerId: 'c-1',
+      seats: ['__proto__', 'constructor'],
+    });
+    expect([hold.status, hold.body.seats]).toEqual([201, ['__proto__', 'constructor']]);
+    const view = await http('GET', `${api}/events/proto-seats/sections/box`);
+    expect(view.status).toBe(200);
+    expect(Object.entries(view.body.seats)).toEqual([
+      ['__proto__', 'HELD'],
+      ['constructor', 'HELD'],
+      ['toString', 'AVAILABLE'],
+      ['A-1', 'AVAILABLE'],
+    ]);
+  });
+
   it('an auction and an event that share an id both reach Postgres, whatever their versions', async () => {
     // Ids are chosen by clients and events and auctions are separate namespaces, so "shared" is a
     // valid event id and a valid auction id. The auction gets ahead (version 6) and is written first;
