@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AuctionAggregate } from '../../common/bidding-model.js';
 import { NotFoundError } from '../../common/errors.js';
@@ -13,7 +14,7 @@ import { AuctionFeed } from './auction-feed.js';
 import { parseAuctionPosition } from '../../common/stream-position.js';
 import { EventFeed } from './event-feed.js';
 import { SharedFeeds } from './shared-feeds.js';
-import { lastEventIdOf } from './sse.js';
+import { lastEventIdOf, SSE_HEADERS } from './sse.js';
 import { SseWatcher, type WatcherEnd } from './sse-watcher.js';
 
 export interface StreamOptions {
@@ -42,6 +43,15 @@ export interface StreamDeps {
 }
 
 export type StreamKind = 'auction' | 'event';
+
+/**
+ * A stream's answer to HEAD (every GET answers it): the stream's headers, and the answer ends
+ * there. A HEAD answer has no body, so whoever sent it (the messaging grid) reuses the connection
+ * at once; a stream left open behind those headers would stall the next request on it.
+ */
+function headOnly(reply: FastifyReply): FastifyReply {
+  return reply.code(200).headers(SSE_HEADERS).send();
+}
 
 /**
  * API.md's live streams: `GET /auctions/{id}/stream` and `GET /events/{id}/stream`. An unknown
@@ -76,6 +86,10 @@ export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options:
 
   app.get('/auctions/:auctionId/stream', { schema: { params: AuctionParams } }, async (request, reply) => {
     const { auctionId } = request.params;
+    if (request.method === 'HEAD') {
+      await deps.requireAuction(auctionId);
+      return headOnly(reply);
+    }
     // The auction is looked up (404, or restored from Postgres) only when its feed must be opened:
     // joining an open feed costs no grid round trip.
     const feed = await auctionFeeds.acquire(auctionId, async () => {
@@ -98,6 +112,10 @@ export function registerStreamRoutes(app: HttpServer, deps: StreamDeps, options:
 
   app.get('/events/:eventId/stream', { schema: { params: EventParams } }, async (request, reply) => {
     const { eventId } = request.params;
+    if (request.method === 'HEAD') {
+      await deps.getEvent(eventId);
+      return headOnly(reply);
+    }
     const feed = await eventFeeds.acquire(eventId, async () => {
       const event = await deps.getEvent(eventId);
       return EventFeed.open(

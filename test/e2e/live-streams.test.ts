@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- stream messages are inspected loosely */
 import { execFile } from 'node:child_process';
-import { get, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent, get, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGrid, type Grid } from '../../messaging-grid/build-grid.js';
@@ -204,6 +204,48 @@ describe('live streams through the messaging grid', () => {
     const event = await http('GET', `${api}/events/nope-404/stream`);
     expect(event.status).toBe(404);
     expect(event.body.error.code).toBe('EVENT_NOT_FOUND');
+  });
+
+  it('HEAD on a stream answers its headers and ends: a keep-alive client reuses the connection', async () => {
+    // Every GET answers HEAD. A HEAD answer has no body, so a keep-alive client may send its next
+    // request on the same connection once the headers arrive: a stream left open behind them would
+    // stall it. (The grid's client, undici, closes a connection after a HEAD, so through the grid
+    // this only cost a feed and a watcher for as long as the connection took to close.)
+    await createAuction('head-stream');
+    const created = await http('POST', `${api}/events`, {
+      id: 'head-stream',
+      name: 'Heads',
+      startsAt: '2026-12-20T18:00:00Z',
+      sections: [{ id: 'main', capacity: 10 }],
+    });
+    expect(created.status).toBe(201);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (method: string, url: string): Promise<{ status: number; type?: string; socket: unknown }> =>
+      new Promise((resolve, reject) => {
+        const req = request(url, { method, agent }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, type: res.headers['content-type'], socket: req.socket }),
+          );
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      for (const unit of system.unitUrls) {
+        for (const path of ['/auctions/head-stream', '/events/head-stream']) {
+          const head = await call('HEAD', `${unit}${path}/stream`);
+          expect([head.status, head.type]).toEqual([200, 'text/event-stream; charset=utf-8']);
+          const next = await call('GET', `${unit}${path}`);
+          expect(next.status).toBe(200);
+          expect(next.socket).toBe(head.socket);
+        }
+        expect((await call('HEAD', `${unit}/auctions/nope-404/stream`)).status).toBe(404);
+        expect((await call('HEAD', `${unit}/events/nope-404/stream`)).status).toBe(404);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('an event stream shows holds, purchases and releases as availability', async () => {
