@@ -90,8 +90,7 @@ money: integer minor units (cents), 1 to 10^12.
 
 Every error is \`{"error": {"code": "SOME_CODE", "message": "…", "details"?: {…}}}\`; each operation lists the
 codes it can answer, by status. A request that matches no route gets 404 ${NO_ROUTE.map((c) => `\`${c}\``).join(', ')}.
-A bad request never gets a 5xx. 502, 503 and 504 come with \`Retry-After\`, and so does 429 except after
-contention on one aggregate.
+A bad request never gets a 5xx. 429, 502, 503 and 504 come with \`Retry-After\`.
 
 Every POST takes \`Idempotency-Key\`; every answer carries \`x-request-id\`, the client's own or one the grid made.
 
