@@ -39,6 +39,11 @@ export interface AdminServerOptions {
   cluster(): { size: number | null; safe: boolean | null };
   /** The data writer, which owns the repair queue (`/admin/repairs*` are passed on to it). */
   writerUrl: string;
+  /**
+   * True while the system is still starting (the server is up before the data reader has warmed
+   * the grid, so that repairs holding the warm-up can be resolved): scaling waits until it runs.
+   */
+  starting?: () => boolean;
   log: Logger;
 }
 
@@ -49,7 +54,10 @@ export interface AdminServerOptions {
 export function buildAdminServer(options: AdminServerOptions): AdminServer {
   const { fleet, autoscaler, live, supervisor } = options;
   const app = createHttpServer({ log: options.log.child({ module: 'admin' }) });
-  registerOpsRoutes(app, createRegistry('deploy-manager'), () => ({ ready: true }));
+  const starting = options.starting ?? (() => false);
+  registerOpsRoutes(app, createRegistry('deploy-manager'), () =>
+    starting() ? { ready: false, reason: 'the system is still starting' } : { ready: true },
+  );
   registerDashboardRoutes(app);
   const onRequest = bearerAuth(options.token);
 
@@ -80,6 +88,8 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
 
   app.put('/admin/units', { onRequest, schema: { body: SetUnitsBody } }, async (request, reply) => {
     const { count } = request.body;
+    if (starting())
+      throw new RetryLaterError('NOT_READY', 'the system is still starting: scale it once it runs', 5);
     fleet.setTarget(count);
     autoscaler.noteManualScale(count);
     options.log.info({ count }, 'operator set the unit count');

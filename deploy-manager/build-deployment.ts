@@ -143,6 +143,46 @@ export function buildDeployment(
       supervisor.start(writer);
       await waitUntil(writer.name, `${writer.url}/healthz`, 60_000, log);
       supervisor.markRunning(writer.name);
+
+      // The operator's API and dashboard come up now, not once everything runs: the reader warms the
+      // grid only from a complete Postgres, so changes waiting for repair hold the start until they
+      // are retried or discarded, and that is done through this API (`/admin/repairs`).
+      const sampler = new LiveMetrics({
+        gridUrl: () => gridUrl,
+        units: () => fleet.running,
+        readyUnits: () => fleet.readyCount,
+        writerUrl,
+        queueDepth: () => pendingChanges(changeQueue),
+        log: log.child({ module: 'live-metrics' }),
+      });
+      live = sampler;
+      const scaler = new Autoscaler({
+        ...config.autoscaler,
+        fleet,
+        signals: (windowMs) => sampler.signals(windowMs),
+        log: log.child({ module: 'autoscaler' }),
+      });
+      autoscaler = scaler;
+      const owned = members;
+      let running = false;
+      admin = buildAdminServer({
+        host: config.adminHost,
+        port: config.adminPort,
+        token: adminToken,
+        supervisor,
+        fleet,
+        autoscaler: scaler,
+        live: sampler,
+        members: () => owned.statuses(),
+        cluster: () => owned.cluster(),
+        writerUrl,
+        starting: () => !running,
+        log,
+      });
+      await admin.start();
+      const adminUrl = `http://${config.adminHost}:${config.adminPort}`;
+      write(`spacegrid is starting: admin API and dashboard on ${adminUrl}/ (token: ${adminToken})`);
+
       await waitUntil('the data reader to warm the grid', `${reader.url}/readyz`, 600_000, log);
       supervisor.markRunning(reader.name);
       const pump = child('data-pump', 'data-pump', config.pumpPort);
@@ -163,39 +203,9 @@ export function buildDeployment(
       gridUrl = grid.url;
       fleet.attach(new GridAdminClient(`http://127.0.0.1:${config.gridAdminPort}`, adminToken));
 
-      live = new LiveMetrics({
-        gridUrl: () => gridUrl,
-        units: () => fleet.running,
-        readyUnits: () => fleet.readyCount,
-        writerUrl,
-        queueDepth: () => pendingChanges(changeQueue),
-        log: log.child({ module: 'live-metrics' }),
-      });
-      live.start();
-      const sampler = live;
-      autoscaler = new Autoscaler({
-        ...config.autoscaler,
-        fleet,
-        signals: (windowMs) => sampler.signals(windowMs),
-        log: log.child({ module: 'autoscaler' }),
-      });
-      autoscaler.start();
-      const owned = members;
-      admin = buildAdminServer({
-        host: config.adminHost,
-        port: config.adminPort,
-        token: adminToken,
-        supervisor,
-        fleet,
-        autoscaler,
-        live,
-        members: () => owned.statuses(),
-        cluster: () => owned.cluster(),
-        writerUrl,
-        log,
-      });
-      await admin.start();
-      const adminUrl = `http://${config.adminHost}:${config.adminPort}`;
+      sampler.start();
+      scaler.start();
+      running = true;
       write(
         [
           '',

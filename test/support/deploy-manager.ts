@@ -48,16 +48,28 @@ export function alive(pid: number): boolean {
   }
 }
 
+export interface StartOptions {
+  /** Runs before the manager starts, on the database it will use (not yet created). */
+  prepare?: (databaseUrl: string) => Promise<void>;
+  /** What the manager must print before this resolves: "spacegrid is running" unless told. */
+  until?: string;
+}
+
 /**
  * Starts the deploy manager with two Hazelcast members of its own and `UNITS` units, and waits for
  * "spacegrid is running". Ports: members `base`, `base+1`; grid `base+2`; admin `base+3`; pump,
  * writer, reader `base+4..6`; the grid's admin port `base+7`; units from `base+8`.
  */
-export async function startManager(env: Record<string, string> = {}): Promise<ManagerUnderTest> {
+export async function startManager(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<ManagerUnderTest> {
   const base = await freePortRange(24);
   const namespace = uniqueName('dm');
   const token = 'test-token-123';
   const dbUrl = databaseUrl(`spacegrid_${namespace}`);
+  await options.prepare?.(dbUrl);
+  const until = options.until ?? 'spacegrid is running';
   const child = spawn(process.execPath, [resolve('dist/deploy-manager/main.js')], {
     env: {
       ...process.env,
@@ -97,10 +109,10 @@ export async function startManager(env: Record<string, string> = {}): Promise<Ma
     () => {
       if (exitCode !== undefined)
         throw new Error(`the deploy manager exited with ${String(exitCode)}:\n${output}`);
-      return output.includes('spacegrid is running');
+      return output.includes(until);
     },
     180_000,
-    'the manager to start everything',
+    `the manager to print "${until}"`,
   ).catch((err) => {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output.slice(-5000)}`);
