@@ -46,6 +46,8 @@ export interface AuctionAggregate {
   nextDeadline: number | null;
   outbox: OutboxEntry<AuctionSnapshot>[];
   outboxSince: number | null;
+  /** Set when created under an `Idempotency-Key`: which request created it (`creationMark`). */
+  createdBy?: string;
 }
 
 /** `GET /auctions/{id}/bids` allows up to 100. */

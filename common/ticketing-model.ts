@@ -101,4 +101,6 @@ export interface EventAggregate {
   version: number;
   outbox: OutboxEntry<EventSnapshot>[];
   outboxSince: number | null;
+  /** Set when created under an `Idempotency-Key`: which request created it (`creationMark`). */
+  createdBy?: string;
 }

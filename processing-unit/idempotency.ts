@@ -28,6 +28,42 @@ export interface IdempotencyOptions {
   waitMs?: number;
 }
 
+/** A request under an `Idempotency-Key`: the key, and the fingerprint of what it asks (method, path, body). */
+export interface KeyedRequest {
+  key: string;
+  fingerprint: string;
+}
+
+/**
+ * The id a keyed creation without an id of its own gets (an event, an auction): the same for every
+ * retry of the key, so a retry whose first attempt committed finds what it created.
+ */
+export function keyedId(prefix: string, key: string): string {
+  return `${prefix}-k${createHash('sha256').update(`${prefix}\n${key}`).digest('base64url').slice(0, 32)}`;
+}
+
+/** What a keyed creation records on what it created, so that a retry of the same request knows it. */
+export function creationMark(request: KeyedRequest): string {
+  return createHash('sha256').update(`${request.key}\n${request.fingerprint}`).digest('base64url');
+}
+
+/**
+ * A creation found its id taken. True when the taker is this very request, retried under its key
+ * after its answer was lost (answer with what it created); otherwise throws: 422 when the id came
+ * from the key (the key was used for another creation), else `taken()` (409: the id is someone's).
+ */
+export function isRetriedCreation(
+  takerMark: string | undefined,
+  request: KeyedRequest | undefined,
+  idFromKey: boolean,
+  taken: () => Error,
+): true {
+  if (request !== undefined && takerMark === creationMark(request)) return true;
+  if (request !== undefined && idFromKey)
+    throw new IdempotencyKeyReusedError('this Idempotency-Key created something else');
+  throw taken();
+}
+
 /**
  * `Idempotency-Key`: the first request with a key claims it (putIfAbsent), does the work and
  * stores its answer, errors included; repeats get that answer back. A concurrent duplicate waits

@@ -13,9 +13,9 @@ export function registerBiddingRoutes(
   idempotency: Idempotency,
 ): void {
   app.post('/auctions', { schema: { body: CreateAuctionBody } }, (request, reply) =>
-    replyIdempotently(idempotency, request, reply, async () => ({
+    replyIdempotently(idempotency, request, reply, async (keyed) => ({
       status: 201,
-      body: await service.createAuction(request.body),
+      body: await service.createAuction(request.body, keyed),
     })),
   );
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../common/errors.js';
 import { readOrRestore, type Archive } from '../archive-client.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { newId } from '../ids.js';
+import { creationMark, isRetriedCreation, keyedId, type KeyedRequest } from '../idempotency.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import type { AuctionCommand, AuctionContext } from './auction-commands.js';
 import { buildAuction, type CreateAuctionInput } from './auction-factory.js';
@@ -48,11 +49,25 @@ export class BiddingService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async createAuction(input: CreateAuctionInput): Promise<AuctionView> {
+  /**
+   * Creates an auction. Under an `Idempotency-Key` it records which request created it (and gets
+   * its id from the key when the request names none): see `TicketingService.createEvent`.
+   */
+  async createAuction(input: CreateAuctionInput, keyed?: KeyedRequest): Promise<AuctionView> {
     const now = this.now();
-    const { aggregate } = buildAuction(input, input.id ?? newId('auc'), now);
-    if (await this.maps.auctions.putIfAbsent(aggregate.id, aggregate)) {
-      throw new ConflictError('AUCTION_EXISTS', `auction ${aggregate.id} already exists`);
+    const idFromKey = input.id === undefined && keyed !== undefined;
+    const id = input.id ?? (keyed === undefined ? newId('auc') : keyedId('auc', keyed.key));
+    const { aggregate } = buildAuction(input, id, now);
+    if (keyed !== undefined) aggregate.createdBy = creationMark(keyed);
+    const taker = await this.maps.auctions.putIfAbsent(aggregate.id, aggregate);
+    if (taker) {
+      isRetriedCreation(
+        taker.value.createdBy,
+        keyed,
+        idFromKey,
+        () => new ConflictError('AUCTION_EXISTS', `auction ${aggregate.id} already exists`),
+      );
+      return this.getAuction(aggregate.id);
     }
     return auctionView(aggregate, now);
   }

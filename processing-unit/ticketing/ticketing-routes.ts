@@ -18,9 +18,9 @@ export function registerTicketingRoutes(
   idempotency: Idempotency,
 ): void {
   app.post('/events', { schema: { body: CreateEventBody } }, (request, reply) =>
-    replyIdempotently(idempotency, request, reply, async () => ({
+    replyIdempotently(idempotency, request, reply, async (keyed) => ({
       status: 201,
-      body: await service.createEvent(request.body),
+      body: await service.createEvent(request.body, keyed),
     })),
   );
 

@@ -17,6 +17,7 @@ import type {
 } from '../../common/ticketing-model.js';
 import { readOrRestore, type Archive } from '../archive-client.js';
 import { newId } from '../ids.js';
+import { creationMark, isRetriedCreation, keyedId, type KeyedRequest } from '../idempotency.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
 import { decideHoldAction, type HoldAction } from './hold-rules.js';
@@ -71,9 +72,16 @@ export class TicketingService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async createEvent(input: CreateEventInput): Promise<EventView> {
+  /**
+   * Creates an event. Under an `Idempotency-Key` the event records which request created it (and
+   * gets its id from the key when the request names none), so a retry whose first attempt committed
+   * (its answer lost, its key freed) is answered with that event instead of creating a second one.
+   */
+  async createEvent(input: CreateEventInput, keyed?: KeyedRequest): Promise<EventView> {
     const now = this.now();
-    const record = buildEventRecord(input, input.id ?? newId('evt'), now);
+    const idFromKey = input.id === undefined && keyed !== undefined;
+    const id = input.id ?? (keyed === undefined ? newId('evt') : keyedId('evt', keyed.key));
+    const record = buildEventRecord(input, id, now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
       {
@@ -83,8 +91,16 @@ export class TicketingService {
         events: [{ type: 'EventCreated', event: record }],
       },
     );
-    if (await this.maps.events.putIfAbsent(record.id, aggregate)) {
-      throw new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
+    if (keyed !== undefined) aggregate.createdBy = creationMark(keyed);
+    const taker = await this.maps.events.putIfAbsent(record.id, aggregate);
+    if (taker) {
+      isRetriedCreation(
+        taker.value.createdBy,
+        keyed,
+        idFromKey,
+        () => new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`),
+      );
+      return this.getEvent(record.id);
     }
     // Sections exist from the start, so a section missing later was lost (a partition whose every
     // copy died) and is restored from Postgres, never created again empty over what it had sold.

@@ -161,6 +161,75 @@ describe('Idempotency-Key', () => {
     const rows = await system.db.query('SELECT hold_id, quantity FROM holds WHERE customer_id = $1', ['c9']);
     expect(rows.rows).toEqual([{ hold_id: first.body.holdId, quantity: 3 }]);
   });
+  it('a keyed POST /events retried after its record is gone answers with the event it created, never a second one', async () => {
+    const key = 'create-event-lost-answer';
+    const body = {
+      name: 'Keyed event',
+      startsAt: '2026-12-20T18:00:00Z',
+      sections: [{ id: 'ga', capacity: 5 }],
+    };
+    const first = await http('POST', `${a}/events`, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    await http('POST', `${a}/events/${first.body.id}/sections/ga/holds`, { customerId: 'c1', quantity: 2 });
+
+    // The unit "died" before recording the answer, and the claim expired: the client retries.
+    await forgetIdempotencyRecords();
+    const retry = await http('POST', `${b}/events`, body, { 'idempotency-key': key });
+    expect([retry.status, retry.body.id]).toEqual([201, first.body.id]);
+    expect(retry.body.sections[0]).toMatchObject({ id: 'ga', held: 2, available: 3 });
+
+    // Another request under the same key is refused, record or not.
+    await forgetIdempotencyRecords();
+    const other = await http('POST', `${a}/events`, { ...body, name: 'Other' }, { 'idempotency-key': key });
+    expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+
+    // With an id of the client's own, the retry is recognised too (it used to get 409 EVENT_EXISTS).
+    const named = { ...body, id: 'keyed-named' };
+    expect((await http('POST', `${a}/events`, named, { 'idempotency-key': 'create-named' })).status).toBe(
+      201,
+    );
+    await forgetIdempotencyRecords();
+    const again = await http('POST', `${b}/events`, named, { 'idempotency-key': 'create-named' });
+    expect([again.status, again.body.id]).toEqual([201, 'keyed-named']);
+    // Without the key it is what it always was: that id is taken.
+    expect((await http('POST', `${a}/events`, named)).body.error?.code).toBe('EVENT_EXISTS');
+
+    await system.drained();
+    const rows = await system.db.query("SELECT event_id FROM events WHERE name = 'Keyed event' ORDER BY 1");
+    expect(rows.rows.map((r) => r.event_id)).toEqual([first.body.id, 'keyed-named'].sort());
+  });
+
+  it('a keyed POST /auctions retried after its record is gone answers with the auction it created', async () => {
+    const key = 'create-auction-lost-answer';
+    const body = {
+      title: 'Keyed lot',
+      startingPrice: 1000,
+      minIncrement: 100,
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    const first = await http('POST', `${a}/auctions`, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(
+      (await http('POST', `${a}/auctions/${first.body.id}/bids`, { bidderId: 'b1', amount: 1000 })).status,
+    ).toBe(201);
+
+    await forgetIdempotencyRecords();
+    const retry = await http('POST', `${b}/auctions`, body, { 'idempotency-key': key });
+    expect([retry.status, retry.body.id, retry.body.bidCount]).toEqual([201, first.body.id, 1]);
+    await forgetIdempotencyRecords();
+    const other = await http(
+      'POST',
+      `${a}/auctions`,
+      { ...body, title: 'Other' },
+      { 'idempotency-key': key },
+    );
+    expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+
+    await system.drained();
+    const rows = await system.db.query("SELECT auction_id FROM auctions WHERE title = 'Keyed lot'");
+    expect(rows.rows.map((r) => r.auction_id)).toEqual([first.body.id]);
+  });
+
   /** A grid client of the test's own, for what a unit's death leaves behind. */
   async function withGrid<T>(use: (client: HazelcastClient) => Promise<T>): Promise<T> {
     const client = await connectGrid({
