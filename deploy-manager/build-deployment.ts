@@ -30,6 +30,9 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
+/** Where every process but the messaging grid listens. */
+const LOOPBACK = '127.0.0.1';
+
 async function waitUntil(what: string, url: string, timeoutMs: number, log: Logger): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastNote = Date.now();
@@ -81,14 +84,22 @@ export function buildDeployment(
     GRID_NAMESPACE: config.namespace,
     HZ_MEMBERS: hzMembers.join(','),
     HZ_CLUSTER_NAME: config.hzClusterName,
-    HOST: config.host,
   });
-  const child = (name: string, kind: string, port: number, env: Record<string, string> = {}): ChildSpec => ({
+  // Only the messaging grid listens on `HOST`: every other process is reached by the grid and by
+  // this manager on this machine, and some of their routes are not for clients (a unit without the
+  // grid's limits in front of it, the reader's restores, the writer's repairs).
+  const child = (
+    name: string,
+    kind: string,
+    port: number,
+    env: Record<string, string> = {},
+    host = LOOPBACK,
+  ): ChildSpec => ({
     name,
     kind,
     script: join(DIST, kind, 'main.js'),
-    env: { ...commonEnv(), ...env, PORT: String(port) },
-    url: `http://${config.host}:${port}`,
+    env: { ...commonEnv(), ...env, HOST: host, PORT: String(port) },
+    url: `http://${host}:${port}`,
     restart: true,
   });
   const fleet = new UnitFleet({
@@ -96,12 +107,12 @@ export function buildDeployment(
     spec: (slot) =>
       child(`unit-${slot}`, 'processing-unit', config.unitBasePort + slot - 1, {
         UNIT_ID: `unit-${slot}`,
-        READER_URL: `http://${config.host}:${config.readerPort}`,
+        READER_URL: `http://${LOOPBACK}:${config.readerPort}`,
       }),
     readyTimeoutMs: config.unitReadyTimeoutMs,
     log: log.child({ module: 'unit-fleet' }),
   });
-  const writerUrl = `http://${config.host}:${config.writerPort}`;
+  const writerUrl = `http://${LOOPBACK}:${config.writerPort}`;
 
   return {
     async start() {
@@ -190,13 +201,19 @@ export function buildDeployment(
       await waitUntil(pump.name, `${pump.url}/healthz`, 60_000, log);
       supervisor.markRunning(pump.name);
       await fleet.startInitial(config.units);
-      const grid = child('grid', 'messaging-grid', config.port, {
-        UNIT_URLS: fleet.routedUrls.join(','),
-        GRID_ADMIN_PORT: String(config.gridAdminPort),
-        // The grid's routing table is the manager's business only: loopback, with the token.
-        ADMIN_HOST: '127.0.0.1',
-        ADMIN_TOKEN: adminToken,
-      });
+      const grid = child(
+        'grid',
+        'messaging-grid',
+        config.port,
+        {
+          UNIT_URLS: fleet.routedUrls.join(','),
+          GRID_ADMIN_PORT: String(config.gridAdminPort),
+          // The grid's routing table is the manager's business only: loopback, with the token.
+          ADMIN_HOST: LOOPBACK,
+          ADMIN_TOKEN: adminToken,
+        },
+        config.host,
+      );
       supervisor.start(grid);
       await waitUntil('the messaging grid', `${grid.url}/readyz`, 60_000, log);
       supervisor.markRunning(grid.name);
