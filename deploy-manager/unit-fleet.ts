@@ -177,9 +177,12 @@ export class UnitFleet {
     let failures = 0;
     while (!this.closed) {
       const active = this.active();
+      // Units a failed step left draining (the grid could not be told, or one did not stop).
+      const leaving = this.sorted().filter((m) => m.draining);
       try {
         if (active.length < this.wanted) await this.scaleUp(this.wanted - active.length);
         else if (active.length > this.wanted) await this.scaleDown(active.length - this.wanted);
+        else if (leaving.length > 0) await this.finishLeaving(leaving);
         else return;
         failures = 0;
       } catch (err) {
@@ -220,13 +223,14 @@ export class UnitFleet {
     const superseded = () => this.closed || this.active().length > this.wanted;
     const ready = await Promise.all(added.map((m) => this.untilReady(m, superseded)));
     const joining = added.filter((_, i) => ready[i]);
-    for (const member of joining) member.routed = true;
+    for (const member of joining) {
+      member.routed = true;
+      this.options.supervisor.markRunning(member.spec.name);
+    }
     if (joining.length > 0) {
+      // Should the grid not take them now, the routing check (`refresh`) sets them again.
       await this.routing?.setUnits(this.routedUrls);
-      for (const member of joining) {
-        this.options.supervisor.markRunning(member.spec.name);
-        this.mark(member, true, 'ready');
-      }
+      for (const member of joining) this.mark(member, true, 'ready');
       this.log.info({ units: joining.map((m) => m.spec.name) }, 'units joined the messaging grid');
     }
     for (const member of added.filter((_, i) => !ready[i] && !superseded())) {
@@ -246,10 +250,17 @@ export class UnitFleet {
       this.mark(member, member.ready, 'draining: out of routing, finishing what it holds');
     }
     this.log.info({ units: leaving.map((m) => m.spec.name) }, 'draining units');
-    if (leaving.some((m) => m.routed)) {
-      for (const member of leaving) member.routed = false;
-      await this.routing?.setUnits(this.routedUrls);
-    }
+    for (const member of leaving) member.routed = false;
+    await this.finishLeaving(leaving);
+  }
+
+  /**
+   * Takes draining units out of the grid's routing (it answers once it has nothing in flight on
+   * them), then stops them. Throws, leaving them draining, when the grid cannot be told: the
+   * reconcile loop comes back to them, so a unit is never stopped while the grid may route to it.
+   */
+  private async finishLeaving(leaving: Member[]): Promise<void> {
+    await this.routing?.setUnits(this.routedUrls);
     await Promise.all(leaving.map((member) => this.remove(member, 'stopped')));
   }
 
@@ -276,7 +287,10 @@ export class UnitFleet {
     return false;
   }
 
-  /** Follows the grid's view of the routed units' health. */
+  /**
+   * Follows the grid's view of the routed units' health, and keeps its routing table equal to the
+   * fleet's routed units (a grid that restarted comes back with the units it was started with).
+   */
   private async refresh(): Promise<void> {
     if (!this.routing || this.closed) return;
     let units: GridUnit[];
@@ -287,6 +301,18 @@ export class UnitFleet {
       return;
     }
     const byUrl = new Map(units.map((u) => [u.url, u]));
+    const wanted = this.routedUrls;
+    if (!this.reconciling && (wanted.length !== byUrl.size || wanted.some((url) => !byUrl.has(url)))) {
+      // A grid that restarted has the units it was started with; a step that failed told it nothing.
+      this.log.warn(
+        { routed: [...byUrl.keys()], units: wanted },
+        'the messaging grid routes other units than the fleet has: setting them again',
+      );
+      await this.routing.setUnits(wanted).catch((err: unknown) => {
+        this.log.warn({ err }, 'cannot set the grid routing table: will try again');
+      });
+      return;
+    }
     for (const member of this.members.values()) {
       const seen = byUrl.get(member.spec.url);
       if (!member.routed || !seen) continue;
