@@ -141,8 +141,29 @@ export async function tryInSavepoint(client: PoolClient, work: () => Promise<voi
   }
 }
 
-/** Files a change that cannot be stored; a duplicate of the one already filed counts an attempt. */
+/**
+ * Files a change that cannot be stored; a duplicate of the one already filed counts an attempt.
+ * A key has one item in repair, its oldest unstored change: jobs may complete out of order (a retry
+ * in backoff, a resend after Redis restarted), so when an older change fails after a newer one was
+ * filed, the newer one moves behind it (held back) and the older one takes its place.
+ */
 export async function addRepair(client: PoolClient, record: ChangeRecord, error: unknown): Promise<void> {
+  const { rows } = await client.query<{ version: string; change: string }>(
+    'SELECT version, change FROM change_repairs WHERE aggregate = $1 AND key = $2 FOR UPDATE',
+    [record.aggregate, record.key],
+  );
+  const filed = rows[0];
+  if (filed !== undefined && Number(filed.version) > record.version) {
+    await client.query(
+      `INSERT INTO change_held_back (aggregate, key, version, change) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [record.aggregate, record.key, filed.version, filed.change],
+    );
+    await client.query('DELETE FROM change_repairs WHERE aggregate = $1 AND key = $2', [
+      record.aggregate,
+      record.key,
+    ]);
+  }
   await client.query(
     `INSERT INTO change_repairs (aggregate, key, version, change, error, sqlstate)
      VALUES ($1, $2, $3, $4, $5, $6)

@@ -243,6 +243,33 @@ describe('the write-behind repair queue', () => {
     expect(await holdIds('dropped')).toEqual(['dropped-h2-0']);
     expect(await sectionRow('dropped')).toEqual({ held: 20, version: '2' });
   });
+
+  it('an older change that fails after a newer one of its key is in repair takes its place, never dropped', async () => {
+    // Jobs may complete out of order (a retry in backoff, a resend after Redis restarted empty).
+    const v2 = sectionChange('late', 2, ['bad\u0000two']);
+    await send([v2]);
+    await jobsDone([v2]);
+    const v1 = sectionChange('late', 1, ['ok-1', 'bad\u0000one']);
+    await send([v1]);
+    await jobsDone([v1]);
+    // v1 is the key's repair now (it comes first), v2 waits behind it; both are kept, none lost.
+    const [item] = (await repairs()).filter((i) => i.key === 'late.main');
+    expect(item).toMatchObject({ version: 1, attempts: 1, heldBack: 1 });
+    expect(item.change.events.map((e: any) => e.hold.customerId)).toEqual(['ok-1', 'bad\u0000one']);
+
+    // Corrected, v1 lands; v2 behind it is tried in turn, fails, and becomes the repair.
+    const corrected = sectionChange('late', 1, ['ok-1', 'fixed-one']);
+    const retried = await http(
+      'POST',
+      `${f.writer.url}/admin/repairs/${item.id}/retry`,
+      { change: corrected },
+      auth,
+    );
+    expect(retried.body).toMatchObject({ status: 'failed', written: 1 });
+    expect(await holdIds('late')).toEqual(['late-h1-0', 'late-h1-1']);
+    const [next] = (await repairs()).filter((i) => i.key === 'late.main');
+    expect(next).toMatchObject({ version: 2, heldBack: 0 });
+  });
 });
 
 /**
