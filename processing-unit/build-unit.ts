@@ -98,7 +98,13 @@ export function buildUnit(config: UnitConfig, rootLog: Logger): Unit {
       );
       engines.push(sectionEngine);
       const archive = new ReaderArchive(config.readerUrl);
-      const ticketing = new TicketingService(maps, sectionEngine, archive);
+      const ticketing = new TicketingService(
+        maps,
+        sectionEngine,
+        archive,
+        Date.now,
+        log.child({ module: 'ticketing' }),
+      );
       const auctionEngine: AuctionEngine = new BatchEngine(
         maps.auctions,
         engineOptions('auction-writer', 'auction'),

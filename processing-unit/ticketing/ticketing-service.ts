@@ -4,6 +4,7 @@ import type { GridMaps } from '../../common/grid-maps.js';
 import { holdEntryOf, holdOf } from '../../common/hold-entry.js';
 import type { EventView, HoldView, OrderView, SectionView } from '../../common/ticketing-api-schemas.js';
 import type { Versioned } from '../../common/json-map.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
 import { holdKey, sectionKey } from '../../common/map-names.js';
 import { appendOutbox } from '../../common/outbox.js';
 import type {
@@ -70,6 +71,7 @@ export class TicketingService {
     private readonly engine: SectionEngine,
     private readonly archive: Archive,
     private readonly now: () => number = Date.now,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /**
@@ -224,7 +226,7 @@ export class TicketingService {
       }
       if (decision.kind === 'unchanged') {
         // Won by an earlier request whose settlement may not have happened yet: make sure it does.
-        if (current.value.pendingSince !== null) await this.settle(current.value);
+        if (current.value.pendingSince !== null) await this.settleOrLeave(current.value);
         return { hold: current.value, changed: false };
       }
       if (
@@ -235,12 +237,28 @@ export class TicketingService {
         ))
       )
         continue;
-      await this.settle(decision.next);
+      await this.settleOrLeave(decision.next);
       // An expiry on the way to a purchase or release: decide again on the expired hold.
       if (decision.next.status === 'EXPIRED' && action.type !== 'expire') continue;
       return { hold: decision.next, changed: true };
     }
     throw new ContentionError(holdId, TRANSITION_ATTEMPTS);
+  }
+
+  /**
+   * Settles a decided hold with its section, or leaves it to the pending-settlements sweeper when
+   * that fails (the section's queue full, contention, the grid slow): the compare-and-set on the
+   * hold's entry decided it, so the client is told what happened, not "nothing done".
+   */
+  private async settleOrLeave(hold: HoldEntry): Promise<void> {
+    try {
+      await this.settle(hold);
+    } catch (err) {
+      this.log.warn(
+        { err, holdId: hold.holdId, status: hold.status },
+        'settling a decided hold with its section failed: the pending-settlements sweeper will',
+      );
+    }
   }
 
   private async settle(hold: HoldEntry): Promise<void> {
