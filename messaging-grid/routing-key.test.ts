@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routingKey } from './routing-key.js';
+import { isStreamRequest, routingKey } from './routing-key.js';
 
 describe('routingKey', () => {
   it('gives every request about one section the same key', () => {
@@ -72,5 +72,30 @@ describe('routingKey', () => {
     ]) {
       expect(routingKey(path), path).toBeNull();
     }
+  });
+});
+
+describe('isStreamRequest', () => {
+  it('knows a stream by its path as the units’ router decodes it', () => {
+    for (const url of [
+      '/auctions/a1/stream',
+      '/events/e1/stream?x=1',
+      '/events/e1/%73tream',
+      '/%61uctions/a1/stream',
+      '/events/e%2D1/stream',
+      '/events/e1/stream#frag',
+    ])
+      expect([url, isStreamRequest('GET', url)]).toEqual([url, true]);
+    for (const url of [
+      '/auctions/a1/streams',
+      '/auctions/a1/stream/x',
+      '/auctions/stream',
+      '/events/e1/bids/stream',
+      '/events/e1/%E0%A4%A/stream', // malformed: the router refuses it
+      '/other/e1/stream',
+    ])
+      expect([url, isStreamRequest('GET', url)]).toEqual([url, false]);
+    expect(isStreamRequest('HEAD', '/auctions/a1/stream')).toBe(false);
+    expect(isStreamRequest('POST', '/auctions/a1/stream')).toBe(false);
   });
 });

@@ -62,15 +62,28 @@ function segment(url: string, start: number, end: number): string {
 /**
  * Whether a request asks for a live stream (`GET /auctions/{id}/stream`, `GET /events/{id}/stream`):
  * its answer may last for hours, so it goes on connections of its own, without a body timeout
- * shorter than the units' heartbeat.
+ * shorter than the units' heartbeat. Judged on the path as the units' router matches it, decoded
+ * as `decodeURI` decodes (so `/events/E/%73tream` is a stream too: on a pooled connection it would
+ * hold that connection, and every request queued behind it, for as long as it lasts).
  */
 export function isStreamRequest(method: string, url: string): boolean {
   if (method !== 'GET') return false;
   let end = url.indexOf('?');
   if (end === -1) end = url.length;
+  const hash = url.indexOf('#');
+  if (hash !== -1 && hash < end) end = hash;
+  let path = url.slice(0, end);
+  if (path.includes('%')) {
+    try {
+      path = decodeURI(path);
+    } catch {
+      return false; // the units' router refuses it too
+    }
+  }
+  const tail = path.length - 7;
   return (
-    (url.startsWith('/auctions/') || url.startsWith('/events/')) &&
-    url.lastIndexOf('/stream', end) === end - 7 &&
-    url.indexOf('/', url.indexOf('/', 1) + 1) === end - 7
+    (path.startsWith('/auctions/') || path.startsWith('/events/')) &&
+    path.lastIndexOf('/stream') === tail &&
+    path.indexOf('/', path.indexOf('/', 1) + 1) === tail
   );
 }
