@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
 import { RetryLaterError } from '../common/errors.js';
@@ -41,6 +41,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const NOT_READY_MARK = Buffer.from('"NOT_READY"');
 const CLOSING_MARK = Buffer.from('{"error":"Service Unavailable"');
 const EMPTY = Buffer.alloc(0);
+/** Marks a response already counted out of the requests in flight. */
+const RELEASED = Symbol('released');
 
 /** Node and undici error codes that mean the request never left the grid. */
 const NOT_SENT = new Set([
@@ -262,7 +264,7 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
         // An open stream is a connection, bounded by MAX_CONNECTIONS, not a request in flight:
         // counting it would let watchers shed every other request with 429.
         reply.raw.off('close', release);
-        release();
+        release.call(reply.raw);
         relay.attach(reply.raw, reply.getHeaders());
         return reply;
       }
@@ -286,9 +288,12 @@ export function registerProxy(app: HttpServer, options: ProxyOptions): ProxyCont
   // A request leaves the count when its response closes: answered, or its connection gone (a
   // client too slow to send its body, cut by the request timeout, never reaches the handler).
   // Node emits `close` once per response either way; one shared listener, nothing per request.
-  const release = (): void => {
+  // A stream leaves it earlier, when it starts (below): once per response, whichever comes first.
+  function release(this: ServerResponse & { [RELEASED]?: true }): void {
+    if (this[RELEASED]) return;
+    this[RELEASED] = true;
     inFlight--;
-  };
+  }
   const shed = metrics.forUnit(NO_UNIT);
   void app.register(async (scope) => {
     // Bytes in, bytes out: no parser but this one in this scope, whatever the content type.

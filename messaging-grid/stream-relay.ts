@@ -31,6 +31,11 @@ export class StreamRelay {
 
   /** Starts the client's answer; from now on chunks go straight to it. */
   attach(out: ServerResponse, extraHeaders: Record<string, unknown>): void {
+    if (out.destroyed || out.socket === null || out.socket.destroyed) {
+      // The client left while the unit was starting the stream: its `close` has come and gone.
+      this.stop(new StreamClosed('the client left before the stream began'));
+      return;
+    }
     this.out = out;
     const headers = { ...extraHeaders } as OutgoingHttpHeaders;
     for (const name of PASSED_ON) {
