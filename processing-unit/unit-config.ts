@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonEnv, ConfigError, gridConnectionFromEnv, type GridConnection } from '../common/config.js';
+import { OWNERSHIP_HANDOVER_MS } from './unit-registry.js';
 
 /** How baskets are coordinated (processing-unit/baskets/): lease, recovery, margins, retention. */
 export interface BasketSettings {
@@ -13,7 +14,7 @@ export interface BasketSettings {
 export const BASKET_DEFAULTS: BasketSettings = Object.freeze({
   leaseMs: 3_000,
   recoveryIntervalMs: 1_000,
-  purchaseMarginMs: 5_000,
+  purchaseMarginMs: 10_000,
   retentionMs: 3_600_000,
   callTimeoutMs: 8_000,
 });
@@ -84,14 +85,20 @@ export function unitConfigFromEnv(env: Static<typeof UnitEnv>): UnitConfig {
 
 /**
  * Checks the rule across the basket settings: a purchase that passed its margin check must be
- * finished, by its coordinator or, if that one dies at once, by recovery (a lease plus an interval
- * later), before the earliest hold expires; so the margin must exceed lease plus interval.
+ * finished, by its coordinator or, if that one dies at once, by recovery, before the earliest hold
+ * expires. Recovery runs on the unit that owns the basket's id, usually the coordinator itself
+ * (the grid routes the purchase there): after its death the others take its keys over only once
+ * its registry entry has expired, so recovery starts after the later of the lease and that
+ * handover, plus one recovery interval. The margin must exceed that.
  */
 export function basketSettings(settings: BasketSettings): BasketSettings {
-  if (settings.purchaseMarginMs <= settings.leaseMs + settings.recoveryIntervalMs) {
+  const takeover = Math.max(settings.leaseMs, OWNERSHIP_HANDOVER_MS) + settings.recoveryIntervalMs;
+  if (settings.purchaseMarginMs <= takeover) {
     throw new ConfigError(
-      `BASKET_PURCHASE_MARGIN_MS (${settings.purchaseMarginMs}) must exceed BASKET_LEASE_MS + ` +
-        `BASKET_RECOVERY_INTERVAL_MS (${settings.leaseMs + settings.recoveryIntervalMs})`,
+      `BASKET_PURCHASE_MARGIN_MS (${settings.purchaseMarginMs}) must exceed the time recovery may take to ` +
+        `start after a coordinator dies: the later of BASKET_LEASE_MS (${settings.leaseMs}) and the units' ` +
+        `ownership handover (${OWNERSHIP_HANDOVER_MS}), plus BASKET_RECOVERY_INTERVAL_MS ` +
+        `(${settings.recoveryIntervalMs}): ${takeover}`,
     );
   }
   return Object.freeze({ ...settings });

@@ -2,6 +2,16 @@ import type { IMap } from 'hazelcast-client';
 import type { Logger } from '../common/logger.js';
 import { Rendezvous } from '../common/rendezvous.js';
 
+/** How often a unit says it is alive, by default. */
+export const REGISTRY_HEARTBEAT_MS = 1_000;
+/** How long a unit's entry lives without a heartbeat, by default. */
+export const REGISTRY_TTL_MS = 5_000;
+/**
+ * How long after a unit dies the others may still see it, and so not yet own its keys (its
+ * sweepers' and recovery loops' work): its entry's time to live, and their next heartbeat.
+ */
+export const OWNERSHIP_HANDOVER_MS = REGISTRY_TTL_MS + REGISTRY_HEARTBEAT_MS;
+
 export interface UnitRegistryOptions {
   /** How often this unit says it is alive. Default 1 s. */
   heartbeatMs?: number;
@@ -29,8 +39,8 @@ export class UnitRegistry {
     private readonly log: Logger,
     options: UnitRegistryOptions = {},
   ) {
-    this.heartbeatMs = options.heartbeatMs ?? 1_000;
-    this.ttlMs = options.ttlMs ?? 5_000;
+    this.heartbeatMs = options.heartbeatMs ?? REGISTRY_HEARTBEAT_MS;
+    this.ttlMs = options.ttlMs ?? REGISTRY_TTL_MS;
     this.table = new Rendezvous([self.url], (url) => url);
   }
 
