@@ -69,7 +69,8 @@ export function isRetriedCreation(
  * stores its answer, errors included; repeats get that answer back. A concurrent duplicate waits
  * for the first answer rather than doing the work twice. A failure that decided nothing for sure
  * frees the key (its own claim only); the work itself must recognise a retry of what may have
- * committed (holds and bids do, by ids derived from the key).
+ * committed (holds, bids and baskets by ids derived from the key; events and auctions by the
+ * creating request they record).
  */
 export class Idempotency {
   constructor(
@@ -117,8 +118,9 @@ export class Idempotency {
       } else {
         // Not a decided refusal: the work may or may not have committed (a 5xx, a timeout, a 429
         // after a compare-and-set that may have landed). Free the key so the client's retry can do
-        // the work: holds and bids under a key carry ids derived from it, so a retry whose first
-        // attempt did commit is answered with that hold or bid, never applied twice.
+        // the work: holds, bids and baskets under a key carry ids derived from it (events and
+        // auctions record the request that created them), so a retry whose first attempt did
+        // commit is answered with what that attempt made, never applied twice.
         await this.release(id, pending).catch(() => undefined);
         throw err;
       }
