@@ -7,6 +7,8 @@ import {
   ValidationError,
 } from '../common/errors.js';
 import type { GridMaps, IdempotencyRecord } from '../common/grid-maps.js';
+import type { JsonMap } from '../common/json-map.js';
+import { newId } from './ids.js';
 
 export interface Answer {
   status: number;
@@ -35,33 +37,46 @@ export interface KeyedRequest {
 }
 
 /**
- * The id a keyed creation without an id of its own gets (an event, an auction): the same for every
- * retry of the key, so a retry whose first attempt committed finds what it created.
+ * The id of a creation (an event, an auction): the request's own; else, under a key, one made from
+ * the key (the same for every retry, so a retry whose first attempt committed finds what it made);
+ * else a new one.
  */
-export function keyedId(prefix: string, key: string): string {
-  return `${prefix}-k${createHash('sha256').update(`${prefix}\n${key}`).digest('base64url').slice(0, 32)}`;
-}
-
-/** What a keyed creation records on what it created, so that a retry of the same request knows it. */
-export function creationMark(request: KeyedRequest): string {
-  return createHash('sha256').update(`${request.key}\n${request.fingerprint}`).digest('base64url');
+export function creationId(
+  given: string | undefined,
+  keyed: KeyedRequest | undefined,
+  prefix: string,
+): { id: string; fromKey: boolean } {
+  if (given !== undefined) return { id: given, fromKey: false };
+  if (keyed === undefined) return { id: newId(prefix), fromKey: false };
+  const digest = createHash('sha256').update(`${prefix}\n${keyed.key}`).digest('base64url');
+  return { id: `${prefix}-k${digest.slice(0, 32)}`, fromKey: true };
 }
 
 /**
- * A creation found its id taken. True when the taker is this very request, retried under its key
- * after its answer was lost (answer with what it created); otherwise throws: 422 when the id came
- * from the key (the key was used for another creation), else `taken()` (409: the id is someone's).
+ * Puts a new aggregate under its id, marked with the keyed request that creates it. False when the
+ * id was taken by this very request, retried under its key after its answer was lost (answer with
+ * what it made); otherwise a taken id throws: 422 when the id came from the key (the key made
+ * something else), else `taken()` (409: the id is someone's).
  */
-export function isRetriedCreation(
-  takerMark: string | undefined,
-  request: KeyedRequest | undefined,
-  idFromKey: boolean,
+export async function putNew<V extends { createdBy?: string }>(
+  map: Pick<JsonMap<V>, 'putIfAbsent'>,
+  value: V,
+  { id, fromKey }: { id: string; fromKey: boolean },
+  keyed: KeyedRequest | undefined,
   taken: () => Error,
-): true {
-  if (request !== undefined && takerMark === creationMark(request)) return true;
-  if (request !== undefined && idFromKey)
-    throw new IdempotencyKeyReusedError('this Idempotency-Key created something else');
+): Promise<boolean> {
+  const mark = keyed === undefined ? undefined : creationMark(keyed);
+  if (mark !== undefined) value.createdBy = mark;
+  const taker = await map.putIfAbsent(id, value);
+  if (!taker) return true;
+  if (mark !== undefined && taker.value.createdBy === mark) return false;
+  if (fromKey) throw new IdempotencyKeyReusedError('this Idempotency-Key created something else');
   throw taken();
+}
+
+/** What a keyed creation records on what it created, so that a retry of the same request knows it. */
+function creationMark(request: KeyedRequest): string {
+  return createHash('sha256').update(`${request.key}\n${request.fingerprint}`).digest('base64url');
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../common/errors.js';
 import { readOrRestore, type Archive } from '../archive-client.js';
 import type { GridMaps } from '../../common/grid-maps.js';
 import { newId } from '../ids.js';
-import { creationMark, isRetriedCreation, keyedId, type KeyedRequest } from '../idempotency.js';
+import { creationId, putNew, type KeyedRequest } from '../idempotency.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import type { AuctionCommand, AuctionContext } from './auction-commands.js';
 import { buildAuction, type CreateAuctionInput } from './auction-factory.js';
@@ -55,20 +55,10 @@ export class BiddingService {
    */
   async createAuction(input: CreateAuctionInput, keyed?: KeyedRequest): Promise<AuctionView> {
     const now = this.now();
-    const idFromKey = input.id === undefined && keyed !== undefined;
-    const id = input.id ?? (keyed === undefined ? newId('auc') : keyedId('auc', keyed.key));
-    const { aggregate } = buildAuction(input, id, now);
-    if (keyed !== undefined) aggregate.createdBy = creationMark(keyed);
-    const taker = await this.maps.auctions.putIfAbsent(aggregate.id, aggregate);
-    if (taker) {
-      isRetriedCreation(
-        taker.value.createdBy,
-        keyed,
-        idFromKey,
-        () => new ConflictError('AUCTION_EXISTS', `auction ${aggregate.id} already exists`),
-      );
-      return this.getAuction(aggregate.id);
-    }
+    const id = creationId(input.id, keyed, 'auc');
+    const { aggregate } = buildAuction(input, id.id, now);
+    const taken = () => new ConflictError('AUCTION_EXISTS', `auction ${id.id} already exists`);
+    if (!(await putNew(this.maps.auctions, aggregate, id, keyed, taken))) return this.getAuction(id.id);
     return auctionView(aggregate, now);
   }
 

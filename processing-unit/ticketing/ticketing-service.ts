@@ -18,7 +18,7 @@ import type {
 } from '../../common/ticketing-model.js';
 import { readOrRestore, type Archive } from '../archive-client.js';
 import { newId } from '../ids.js';
-import { creationMark, isRetriedCreation, keyedId, type KeyedRequest } from '../idempotency.js';
+import { creationId, putNew, type KeyedRequest } from '../idempotency.js';
 import type { BatchEngine, KeySpec } from '../write-path/batch-engine.js';
 import { buildEventRecord, seatIndexOf, type CreateEventInput } from './event-catalog.js';
 import { decideHoldAction, type HoldAction } from './hold-rules.js';
@@ -81,9 +81,8 @@ export class TicketingService {
    */
   async createEvent(input: CreateEventInput, keyed?: KeyedRequest): Promise<EventView> {
     const now = this.now();
-    const idFromKey = input.id === undefined && keyed !== undefined;
-    const id = input.id ?? (keyed === undefined ? newId('evt') : keyedId('evt', keyed.key));
-    const record = buildEventRecord(input, id, now);
+    const id = creationId(input.id, keyed, 'evt');
+    const record = buildEventRecord(input, id.id, now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
       {
@@ -93,17 +92,8 @@ export class TicketingService {
         events: [{ type: 'EventCreated', event: record }],
       },
     );
-    if (keyed !== undefined) aggregate.createdBy = creationMark(keyed);
-    const taker = await this.maps.events.putIfAbsent(record.id, aggregate);
-    if (taker) {
-      isRetriedCreation(
-        taker.value.createdBy,
-        keyed,
-        idFromKey,
-        () => new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`),
-      );
-      return this.getEvent(record.id);
-    }
+    const taken = () => new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
+    if (!(await putNew(this.maps.events, aggregate, id, keyed, taken))) return this.getEvent(record.id);
     // Sections exist from the start, so a section missing later was lost (a partition whose every
     // copy died) and is restored from Postgres, never created again empty over what it had sold.
     // (A unit that dies between the two steps leaves them missing: the restore path creates them.)
