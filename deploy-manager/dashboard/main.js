@@ -19,7 +19,9 @@ let lastSuccess = null;
 let lastError = null;
 let lastErrorAt = null;
 /** The poll loop: one round at a time; a new generation (after a new token) ends the old loop. */
-const poll = { on: false, generation: 0, timer: null, inFlight: false, soon: false };
+// `actions` counts the operator's actions (scale, autoscaler) as their answers come: a round sent
+// before one may answer with the state the action changed, and must not draw over its answer.
+const poll = { on: false, generation: 0, timer: null, inFlight: false, soon: false, actions: 0 };
 
 function showLogin(message) {
   stopPolling();
@@ -76,6 +78,7 @@ function pollSoon() {
 /** One round: status, live figures and the repair queue, rendered together; then the next round. */
 async function pollOnce(generation) {
   const started = Date.now();
+  const actionsBefore = poll.actions;
   poll.inFlight = true;
   try {
     const [status, live, repairs] = await Promise.all([
@@ -87,9 +90,13 @@ async function pollOnce(generation) {
       }),
     ]);
     if (!poll.on || generation !== poll.generation) return;
-    render(status.body, live.body, repairs);
-    lastSuccess = new Date();
-    failed(repairs.error ?? null);
+    if (actionsBefore !== poll.actions) {
+      poll.soon = true; // sent before an action's answer, maybe older than it: the next round draws
+    } else {
+      render(status.body, live.body, repairs);
+      lastSuccess = new Date();
+      failed(repairs.error ?? null);
+    }
   } catch (err) {
     if (!poll.on || generation !== poll.generation) return;
     if (err instanceof UnauthorizedError) return unauthorized(err);
@@ -140,6 +147,7 @@ function renderFreshness() {
 
 function afterAction(_answer, err) {
   if (err instanceof UnauthorizedError) return unauthorized(err);
+  poll.actions += 1;
   pollSoon();
 }
 
