@@ -218,7 +218,7 @@ export function buildDeployment(
       await waitUntil('the messaging grid', `${grid.url}/readyz`, 60_000, log);
       supervisor.markRunning(grid.name);
       gridUrl = grid.url;
-      fleet.attach(new GridAdminClient(`http://127.0.0.1:${config.gridAdminPort}`, adminToken));
+      fleet.attach(new GridAdminClient(`http://${LOOPBACK}:${config.gridAdminPort}`, adminToken));
 
       sampler.start();
       scaler.start();

@@ -55,10 +55,11 @@ export class BiddingService {
    */
   async createAuction(input: CreateAuctionInput, keyed?: KeyedRequest): Promise<AuctionView> {
     const now = this.now();
-    const id = creationId(input.id, keyed, 'auc');
-    const { aggregate } = buildAuction(input, id.id, now);
-    const taken = () => new ConflictError('AUCTION_EXISTS', `auction ${id.id} already exists`);
-    if (!(await putNew(this.maps.auctions, aggregate, id, keyed, taken))) return this.getAuction(id.id);
+    const created = creationId(input.id, keyed, 'auc');
+    const { aggregate } = buildAuction(input, created.id, now);
+    const taken = () => new ConflictError('AUCTION_EXISTS', `auction ${aggregate.id} already exists`);
+    if (!(await putNew(this.maps.auctions, aggregate, created, keyed, taken)))
+      return this.getAuction(aggregate.id);
     return auctionView(aggregate, now);
   }
 

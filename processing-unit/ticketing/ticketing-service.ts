@@ -81,8 +81,8 @@ export class TicketingService {
    */
   async createEvent(input: CreateEventInput, keyed?: KeyedRequest): Promise<EventView> {
     const now = this.now();
-    const id = creationId(input.id, keyed, 'evt');
-    const record = buildEventRecord(input, id.id, now);
+    const created = creationId(input.id, keyed, 'evt');
+    const record = buildEventRecord(input, created.id, now);
     const aggregate: EventAggregate = appendOutbox(
       { record, version: 1, outbox: [], outboxSince: null },
       {
@@ -93,7 +93,7 @@ export class TicketingService {
       },
     );
     const taken = () => new ConflictError('EVENT_EXISTS', `event ${record.id} already exists`);
-    if (!(await putNew(this.maps.events, aggregate, id, keyed, taken))) return this.getEvent(record.id);
+    if (!(await putNew(this.maps.events, aggregate, created, keyed, taken))) return this.getEvent(record.id);
     // Sections exist from the start, so a section missing later was lost (a partition whose every
     // copy died) and is restored from Postgres, never created again empty over what it had sold.
     // (A unit that dies between the two steps leaves them missing: the restore path creates them.)
