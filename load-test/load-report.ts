@@ -38,6 +38,7 @@ export interface LoadReport {
   byKind: MetricsSnapshot['byKind'];
   statusCodes: Record<string, number>;
   errorsByCategory: MetricsSnapshot['errorsByCategory'];
+  errorsByCode: MetricsSnapshot['errorsByCode'];
   rejectionsByCode: Record<string, number>;
   series: MetricsSnapshot['series'];
   /** How busy the harness itself was: near 1 means it may be the bottleneck. */

@@ -43,12 +43,17 @@ describe('MetricsRecorder', () => {
     recorder.record('hold', answer(409, 'NOT_ENOUGH_SEATS'), 4);
     recorder.record('hold', failed('timeout'), 10_000);
     recorder.record('purchase', answer(201), 8);
+    recorder.record('purchase', answer(503, 'GRID_UNAVAILABLE'), 8);
+    recorder.record('purchase', answer(503, 'GRID_UNAVAILABLE'), 8);
+    recorder.record('purchase', answer(502), 8);
     recorder.recordOverflow(3);
     const snapshot = recorder.snapshot();
-    expect(snapshot).toMatchObject({ completed: 4, ok: 2, rejected: 1, errors: 4, overflow: 3 });
+    expect(snapshot).toMatchObject({ completed: 7, ok: 2, rejected: 1, errors: 7, overflow: 3 });
     expect(snapshot.byKind.hold!.statusCodes).toEqual({ '201': 1, '409': 1, timeout: 1 });
-    expect(snapshot.statusCodes).toEqual({ '201': 2, '409': 1, timeout: 1 });
-    expect(snapshot.errorsByCategory).toEqual({ timeout: 1, overflow: 3 });
+    expect(snapshot.statusCodes).toEqual({ '201': 2, '409': 1, '502': 1, '503': 2, timeout: 1 });
+    expect(snapshot.errorsByCategory).toEqual({ timeout: 1, server: 3, overflow: 3 });
+    // Which API error an error answer carried (an answer without a code counts by its status).
+    expect(snapshot.errorsByCode).toEqual({ GRID_UNAVAILABLE: 2, 'HTTP 502': 1 });
     expect(snapshot.rejectionsByCode).toEqual({ NOT_ENOUGH_SEATS: 1 });
     expect(snapshot.byKind.purchase!.latency.p50).toBeCloseTo(8, 1);
     expect(decodeHistogram(snapshot.byKind.hold!.histogram).totalCount).toBe(3);

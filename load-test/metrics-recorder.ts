@@ -44,6 +44,8 @@ export interface MetricsSnapshot {
   byKind: Record<string, KindMetrics>;
   statusCodes: Record<string, number>;
   errorsByCategory: Partial<Record<ErrorCategory, number>>;
+  /** Error answers by the API error code they carried (`HTTP <status>` when they had none). */
+  errorsByCode: Record<string, number>;
   rejectionsByCode: Record<string, number>;
   series: TimePoint[];
 }
@@ -68,6 +70,7 @@ export class MetricsRecorder {
   private readonly kinds = new Map<string, KindStats>();
   private readonly overall = createLatencyHistogram();
   private readonly errorsByCategory = new Map<string, number>();
+  private readonly errorsByCode = new Map<string, number>();
   private readonly rejectionsByCode = new Map<string, number>();
   private readonly series: TimePoint[] = [];
   private readonly interval: Histogram = createLatencyHistogram();
@@ -103,6 +106,7 @@ export class MetricsRecorder {
       stats.errors += 1;
       this.intervalCounts.errors += 1;
       increment(this.errorsByCategory, outcome.category);
+      if (result.status > 0) increment(this.errorsByCode, result.errorCode ?? `HTTP ${result.status}`);
     }
     return outcome;
   }
@@ -164,6 +168,7 @@ export class MetricsRecorder {
       byKind,
       statusCodes: Object.fromEntries(statusCodes),
       errorsByCategory: Object.fromEntries(this.errorsByCategory),
+      errorsByCode: Object.fromEntries(this.errorsByCode),
       rejectionsByCode: Object.fromEntries(this.rejectionsByCode),
       series: [...this.series],
     };

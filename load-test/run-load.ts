@@ -122,6 +122,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       byKind: metrics.byKind,
       statusCodes: metrics.statusCodes,
       errorsByCategory: metrics.errorsByCategory,
+      errorsByCode: metrics.errorsByCode,
       rejectionsByCode: metrics.rejectionsByCode,
       series: metrics.series,
       harness: workload.harness,

@@ -54,6 +54,8 @@ export function formatSummary(report: LoadReport): string {
     lines.push(`rejected (expected): ${rejections.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   const errors = Object.entries(report.errorsByCategory);
   if (errors.length) lines.push(`errors: ${errors.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  const codes = Object.entries(report.errorsByCode);
+  if (codes.length) lines.push(`error answers: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   if (report.invariants) {
     lines.push('', 'invariants:');
     for (const result of report.invariants) {

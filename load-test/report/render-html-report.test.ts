@@ -48,6 +48,7 @@ function sampleReport(): LoadReport {
     byKind: metrics.byKind,
     statusCodes: metrics.statusCodes,
     errorsByCategory: metrics.errorsByCategory,
+    errorsByCode: metrics.errorsByCode,
     rejectionsByCode: metrics.rejectionsByCode,
     series: metrics.series,
     harness: { eventLoopUtilization: 0.2, maxEventLoopDelayMs: 3 },

@@ -81,6 +81,7 @@ export function renderHtmlReport(report: LoadReport): string {
     [
       ...Object.entries(report.rejectionsByCode).map(([code, n]) => [`rejected: ${code}`, n]),
       ...Object.entries(report.errorsByCategory).map(([category, n]) => [`error: ${category}`, n]),
+      ...Object.entries(report.errorsByCode).map(([code, n]) => [`error answer: ${code}`, n]),
     ],
   );
   return `<!doctype html>
