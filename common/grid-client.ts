@@ -1,5 +1,6 @@
 import {
   Client,
+  IOError,
   JsonStringDeserializationPolicy,
   LifecycleState,
   LogLevel,
@@ -170,9 +171,51 @@ export async function openGridLink(options: GridClientOptions): Promise<GridLink
   );
   config.lifecycleListeners = [(state) => link.lifecycle(state)];
   if (options.instanceName) config.instanceName = options.instanceName;
-  link.attach(await Client.newHazelcastClient(config));
+  const client = await Client.newHazelcastClient(config);
+  closeConnectionsThatFailAWrite(client);
+  link.attach(client);
   options.log.info({ members: options.members, clusterName: options.clusterName }, 'connected to the grid');
   return link;
+}
+
+/** The parts of hazelcast-client 5.6's connections that `closeConnectionsThatFailAWrite` mends. */
+interface ClientConnection {
+  close(reason: string | null, cause: Error | null): void;
+  readonly socket?: { once(event: 'close', listener: () => void): unknown };
+  readonly writer?: { handleError?: (error: Error, sent: unknown[]) => void };
+}
+interface ConnectionManagerInternals {
+  on(event: 'connectionAdded', listener: (connection: ClientConnection) => void): unknown;
+  getConnectionRegistry(): { getConnections(): ClientConnection[] };
+}
+
+/**
+ * hazelcast-client 5.6 leaves a connection open, as if alive, when a write to its socket fails
+ * before the client has read the member's end (a member killed while a write is on its way: its
+ * writer destroys the socket, so neither 'error' nor 'end' ever comes). Calls waiting on it then
+ * hang until the heartbeat timeout; if it carried the cluster-view listener, nothing tells the
+ * client the member left; and a listener moved onto it retries without pause, for ever (a process
+ * that spins and runs out of memory). So every connection is closed as soon as its writer fails
+ * or its socket closes, which is what the client does on 'error' and 'end'. Closing twice is a
+ * no-op in the client. (common/grid-client-dead-connection.test.ts reproduces it.)
+ */
+function closeConnectionsThatFailAWrite(client: HazelcastClient): void {
+  const manager = (
+    client as unknown as { getConnectionManager(): ConnectionManagerInternals }
+  ).getConnectionManager();
+  const mend = (connection: ClientConnection): void => {
+    const writer = connection.writer;
+    const handleError = writer?.handleError;
+    if (writer && handleError) {
+      writer.handleError = (error, sent) => {
+        handleError.call(writer, error, sent);
+        connection.close('Socket write failed.', error);
+      };
+    }
+    connection.socket?.once('close', () => connection.close('Socket closed.', new IOError('Socket closed.')));
+  };
+  manager.on('connectionAdded', mend);
+  for (const connection of manager.getConnectionRegistry().getConnections()) mend(connection);
 }
 
 /** How often an idle client pings each member, and when it gives one up. */
