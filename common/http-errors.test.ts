@@ -43,6 +43,47 @@ describe('grid client failures as HTTP answers', () => {
   );
 });
 
+/**
+ * A request that writes may have written before its grid client refused a later step: only a read
+ * may say NOT_READY (nothing done, so the messaging grid may send it to another unit); anything
+ * else says GRID_UNAVAILABLE (whether it took effect is unknown: repeat it with the same key).
+ */
+describe('grid client refusals of a request that writes', () => {
+  const refusals: Array<[string, Error, string]> = [
+    ['offline (reconnecting)', new ClientOfflineError(), '1'],
+    ['client shut down', new HazelcastInstanceNotActiveError('gone'), '1'],
+    ['minority side of a split', new SplitBrainProtectionError('split'), '2'],
+  ];
+  it.each(refusals)(
+    '%s: 503 GRID_UNAVAILABLE on POST, PUT and DELETE',
+    async (_name, error, readRetryAfter) => {
+      const app = createHttpServer({ log: silentLogger });
+      app.route({
+        method: ['POST', 'PUT', 'DELETE', 'HEAD'],
+        url: '/fail',
+        handler: async () => {
+          throw error;
+        },
+      });
+      try {
+        for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+          const answer = await app.inject({ method, url: '/fail' });
+          expect(answer.statusCode, method).toBe(503);
+          expect(answer.headers['retry-after'], method).toBe('1');
+          expect(answer.json().error.code, method).toBe('GRID_UNAVAILABLE');
+          expect(answer.json().error.message, method).toMatch(/Idempotency-Key/);
+        }
+        // A read stays NOT_READY (the GET cases above), HEAD too.
+        const head = await app.inject({ method: 'HEAD', url: '/fail' });
+        expect(head.statusCode).toBe(503);
+        expect(head.headers['retry-after']).toBe(readRetryAfter);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
+
 describe('5xx answers in the log', () => {
   it('say which answer was given: a basket still being worked on is not a dependency failing', async () => {
     const lines: string[] = [];

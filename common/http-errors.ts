@@ -76,9 +76,23 @@ function describeProblem(
  * Errors of the grid client that mean "not now" rather than "a bug", in API.md terms. A member
  * that sees fewer members than the split-brain protection's minimum (member.yaml: it is on the
  * minority side of a network split) refuses every read and write on the data maps before doing
- * anything, so the request is untouched and another unit, on the majority side, may take it.
+ * anything; so does the client itself while it is offline.
+ *
+ * Such a refusal leaves untouched the one call that was refused, not the request: a request that
+ * writes may have written before a later step was refused (POST /events: the event, then its
+ * sections). So only a read says NOT_READY ("nothing done": the messaging grid may send it to
+ * another unit); a request that writes says GRID_UNAVAILABLE, like a call lost on the way (whether
+ * it took effect is unknown: the client repeats it with its Idempotency-Key). A request refused
+ * before its handler ran (the unit not ready) is a NOT_READY of its own, whatever its method.
  */
-function fromGridClient(error: unknown): SpacegridError | undefined {
+function fromGridClient(error: unknown, method: string): SpacegridError | undefined {
+  const refused =
+    error instanceof SplitBrainProtectionError ||
+    error instanceof ClientOfflineError ||
+    error instanceof ClientNotActiveError ||
+    error instanceof HazelcastInstanceNotActiveError ||
+    error instanceof NoDataMemberInClusterError;
+  if (refused && method !== 'GET' && method !== 'HEAD') return mayHaveTakenEffect(error);
   if (error instanceof SplitBrainProtectionError) {
     return new RetryLaterError(
       'NOT_READY',
@@ -86,15 +100,8 @@ function fromGridClient(error: unknown): SpacegridError | undefined {
       2,
     );
   }
-  // Refused before anything was sent: untouched, so the grid may send the request to another unit.
-  if (
-    error instanceof ClientOfflineError ||
-    error instanceof ClientNotActiveError ||
-    error instanceof HazelcastInstanceNotActiveError ||
-    error instanceof NoDataMemberInClusterError
-  ) {
+  if (refused)
     return new RetryLaterError('NOT_READY', 'the grid is unreachable from this unit: try again', 1);
-  }
   // Lost on the way: the operation may have taken effect. Not NOT_READY, so nothing repeats it
   // blindly; the client repeats it with its Idempotency-Key, which finds the first effect.
   if (
@@ -105,15 +112,18 @@ function fromGridClient(error: unknown): SpacegridError | undefined {
     error instanceof OperationTimeoutError ||
     error instanceof IndeterminateOperationStateError
   ) {
-    return new SpacegridError(
-      'GRID_UNAVAILABLE',
-      503,
-      'the grid failed during the operation; whether it took effect is unknown: repeat it with the same Idempotency-Key',
-      { cause: error },
-    );
+    return mayHaveTakenEffect(error);
   }
   return undefined;
 }
+
+const mayHaveTakenEffect = (cause: unknown): SpacegridError =>
+  new SpacegridError(
+    'GRID_UNAVAILABLE',
+    503,
+    'the grid failed during the operation; whether it took effect is unknown: repeat it with the same Idempotency-Key',
+    { cause },
+  );
 
 /**
  * The one place where errors become HTTP answers. Known errors keep their status and code; a grid
@@ -126,7 +136,7 @@ export function sendError(
   reply: FastifyReply,
   log: Logger,
 ): FastifyReply {
-  const error = fromGridClient(thrown) ?? thrown;
+  const error = fromGridClient(thrown, request.method) ?? thrown;
   if (error instanceof SpacegridError) {
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.status >= 500 && !(error instanceof RetryLaterError)) {
