@@ -1,12 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the client's partition owners are not public API */
 import { readdirSync, readFile, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureHazelcastJar } from '../deploy-manager/hazelcast/hazelcast-jar.js';
-import { startCluster, type ClusterHandle } from '../deploy-manager/hazelcast/member-process.js';
-import { uniqueName, waitFor } from '../test/support/system.js';
+import { startOwnCluster, type OwnCluster } from '../test/support/own-cluster.js';
+import { waitFor } from '../test/support/system.js';
 import { openGridLink, type GridLink } from './grid-client.js';
 import { silentLogger } from './logger.js';
 
@@ -53,30 +49,20 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<num
  * worker that ran out of heap in CI). The grid client closes such a connection at once.
  */
 describe('a member killed in the middle of a write', () => {
-  let cluster: ClusterHandle | undefined;
+  let own: OwnCluster | undefined;
   let link: GridLink | undefined;
-  let logDir = '';
-  const log = silentLogger;
 
   beforeAll(async () => {
-    logDir = await mkdtemp(join(tmpdir(), 'spacegrid-dead-connection-'));
-    const clusterName = uniqueName('deadconn-');
-    cluster = await startCluster({
-      jarPath: await ensureHazelcastJar({ cacheDir: resolve('.cache/hazelcast'), log }),
-      clusterName,
-      basePort: 5891,
-      findFreePorts: true,
-      count: 2,
-      heapMb: 256,
-      logDir,
-      log,
+    own = await startOwnCluster('deadconn', 2, silentLogger);
+    link = await openGridLink({
+      members: own.cluster.addresses,
+      clusterName: own.clusterName,
+      log: silentLogger,
     });
-    link = await openGridLink({ members: cluster.addresses, clusterName, log });
   }, 180_000);
   afterAll(async () => {
     await link?.close();
-    await cluster?.kill();
-    if (logDir) await rm(logDir, { recursive: true, force: true });
+    await own?.remove();
   });
 
   it('closes the connection whose write failed: calls waiting on it end at once, not after the heartbeat timeout', async () => {
@@ -85,7 +71,7 @@ describe('a member killed in the middle of a write', () => {
     // The member whose connection carries the client's cluster-view listener: when that
     // connection dies unnoticed, nothing tells the client that the member left either.
     const listenerOn = (client as any).clusterViewListenerService.listenerAddedConnection;
-    const victim = cluster!.members.find((m) => m.port === listenerOn.getRemoteAddress().port)!;
+    const victim = own!.cluster.members.find((m) => m.port === listenerOn.getRemoteAddress().port)!;
     const victimMember = client
       .getCluster()
       .getMembers()

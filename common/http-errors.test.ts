@@ -25,7 +25,7 @@ describe('grid client failures as HTTP answers', () => {
   ];
 
   it.each(cases)(
-    '%s: %i %s with Retry-After, never a 500',
+    '%s (%s): %i %s with Retry-After, never a 500',
     async (_name, error, status, code, retryAfter) => {
       const app = createHttpServer({ log: silentLogger });
       app.get('/fail', async () => {

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGridLink, type GridLink } from '../../common/grid-client.js';
-import { ensureHazelcastJar } from '../../deploy-manager/hazelcast/hazelcast-jar.js';
-import { startCluster, type ClusterHandle } from '../../deploy-manager/hazelcast/member-process.js';
-import { testLogger, uniqueName, waitFor } from '../support/system.js';
+import { startOwnCluster, type OwnCluster } from '../support/own-cluster.js';
+import { testLogger, waitFor } from '../support/system.js';
 
 /**
  * A member that stops answering without closing its connections (frozen, or its machine cut off:
@@ -15,31 +11,18 @@ import { testLogger, uniqueName, waitFor } from '../support/system.js';
  * member's connection.
  */
 describe('a member that goes silent', () => {
-  let cluster: ClusterHandle | undefined;
+  let own: OwnCluster | undefined;
   let link: GridLink | undefined;
-  let logDir = '';
-  const clusterName = uniqueName('silent-');
   const log = testLogger();
 
   beforeAll(async () => {
-    logDir = await mkdtemp(join(tmpdir(), 'spacegrid-silent-'));
-    cluster = await startCluster({
-      jarPath: await ensureHazelcastJar({ cacheDir: resolve('.cache/hazelcast'), log }),
-      clusterName,
-      basePort: 5891,
-      findFreePorts: true,
-      count: 1,
-      heapMb: 256,
-      logDir,
-      log,
-    });
-    link = await openGridLink({ members: cluster.addresses, clusterName, log });
+    own = await startOwnCluster('silent', 1, log);
+    link = await openGridLink({ members: own.cluster.addresses, clusterName: own.clusterName, log });
   }, 180_000);
   afterAll(async () => {
-    for (const member of cluster?.members ?? []) process.kill(member.pid, 'SIGCONT');
+    for (const member of own?.cluster.members ?? []) process.kill(member.pid, 'SIGCONT');
     await link?.close();
-    await cluster?.kill();
-    if (logDir) await rm(logDir, { recursive: true, force: true });
+    await own?.remove();
   });
 
   it(
@@ -47,7 +30,7 @@ describe('a member that goes silent', () => {
     { timeout: 90_000 },
     async () => {
       expect(link!.connected).toBe(true);
-      const member = cluster!.members[0]!;
+      const member = own!.cluster.members[0]!;
       process.kill(member.pid, 'SIGSTOP');
       // Half of Hazelcast's default heartbeat timeout: only a shorter one gets there.
       await waitFor(() => !link!.connected, 30_000, 'the client to give the silent member up');
