@@ -181,8 +181,8 @@ export async function openGridLink(options: GridClientOptions): Promise<GridLink
 /** The parts of hazelcast-client 5.6's connections that `closeConnectionsThatFailAWrite` mends. */
 interface ClientConnection {
   close(reason: string | null, cause: Error | null): void;
-  readonly socket?: { once(event: 'close', listener: () => void): unknown };
-  readonly writer?: { handleError?: (error: Error, sent: unknown[]) => void };
+  readonly socket?: { readonly destroyed?: boolean; once(event: 'close', listener: () => void): unknown };
+  readonly writer?: { readonly error?: Error; handleError?: (error: Error, sent: unknown[]) => void };
 }
 interface ConnectionManagerInternals {
   on(event: 'connectionAdded', listener: (connection: ClientConnection) => void): unknown;
@@ -205,6 +205,11 @@ function closeConnectionsThatFailAWrite(client: HazelcastClient): void {
   ).getConnectionManager();
   const mend = (connection: ClientConnection): void => {
     const writer = connection.writer;
+    // Broken already (while the client was starting, before it could be mended): close it now.
+    if (writer?.error || connection.socket?.destroyed) {
+      connection.close('Socket write failed.', writer?.error ?? new IOError('Socket closed.'));
+      return;
+    }
     const handleError = writer?.handleError;
     if (writer && handleError) {
       writer.handleError = (error, sent) => {

@@ -117,8 +117,8 @@ export const API_ERRORS: Record<ApiErrorCode, { status: number; meaning: string 
   GRID_UNAVAILABLE: {
     status: 503,
     meaning:
-      'the data grid failed during the operation; whether it took effect is unknown: repeat it with the same ' +
-      'Idempotency-Key',
+      'the data grid failed during the operation, or refused a step of a request that writes; whether it took ' +
+      'effect is unknown: repeat it with the same Idempotency-Key',
   },
   RESTORING: {
     status: 503,

@@ -15,10 +15,11 @@ export interface OwnCluster {
 }
 
 export async function startOwnCluster(prefix: string, count: number, log: Logger): Promise<OwnCluster> {
+  const jarPath = await ensureHazelcastJar({ cacheDir: resolve('.cache/hazelcast'), log });
   const logDir = await mkdtemp(join(tmpdir(), `spacegrid-${prefix}-`));
   const clusterName = uniqueName(`${prefix}-`);
   const cluster = await startCluster({
-    jarPath: await ensureHazelcastJar({ cacheDir: resolve('.cache/hazelcast'), log }),
+    jarPath,
     clusterName,
     basePort: 5891,
     findFreePorts: true,
