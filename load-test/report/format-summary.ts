@@ -49,13 +49,14 @@ export function formatSummary(report: LoadReport): string {
     }`,
   ];
   if (report.streams) lines.push(formatStreams(report.streams));
-  const rejections = Object.entries(report.rejectionsByCode);
-  if (rejections.length)
-    lines.push(`rejected (expected): ${rejections.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  const errors = Object.entries(report.errorsByCategory);
-  if (errors.length) lines.push(`errors: ${errors.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  const codes = Object.entries(report.errorsByCode);
-  if (codes.length) lines.push(`error answers: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  for (const [label, counts] of [
+    ['rejected (expected)', report.rejectionsByCode],
+    ['errors', report.errorsByCategory],
+    ['error answers', report.errorsByCode],
+  ] as const) {
+    const entries = Object.entries(counts);
+    if (entries.length) lines.push(`${label}: ${entries.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  }
   if (report.invariants) {
     lines.push('', 'invariants:');
     for (const result of report.invariants) {

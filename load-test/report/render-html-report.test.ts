@@ -2,6 +2,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { LoadReport } from '../load-report.js';
 import { MetricsRecorder } from '../metrics-recorder.js';
+import { formatSummary } from './format-summary.js';
 import { renderHtmlReport } from './render-html-report.js';
 
 function sampleReport(): LoadReport {
@@ -124,5 +125,14 @@ describe('renderHtmlReport', () => {
     // get-section 200 and 500, hold 201 and 409.
     expect(count(containers['status-codes']!, 'rect')).toBe(4);
     expect(count(containers.throughput!, 'circle')).toBe(15);
+  });
+});
+
+describe('the text summary of the same report', () => {
+  it('lists the business rejections, the errors by category and the error answers by code', () => {
+    const lines = formatSummary(sampleReport()).split('\n');
+    expect(lines).toContain('rejected (expected): NOT_ENOUGH_SEATS 15');
+    expect(lines).toContain('errors: server 6');
+    expect(lines).toContain('error answers: HTTP 500 6');
   });
 });
